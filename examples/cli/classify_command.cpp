@@ -1,0 +1,53 @@
+// fixnet-mnist classify: the digit in each image file, with its probability.
+#include <stb_image.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "fixnet/loss.h"
+#include "fixnet/mnist.h"
+#include "fixnet/preprocess.h"
+#include "model_loader.h"
+
+namespace fixnet_cli {
+
+int classify_command(const Args& args) {
+  if (!args.has("model-file")) return usage_error("classify needs --model-file FILE");
+  if (args.positional.empty()) return usage_error("classify needs at least one IMAGE");
+  std::string error;
+  fixnet_host::LoadedModel loaded;
+  if (!fixnet_host::load_model(args.text("model-file", ""), 1, loaded, error)) {
+    report_error(error);
+    return kExitFailure;
+  }
+  if (!(loaded.model.spec().input == fixnet::mnist::kInput)) {
+    report_error("the model does not take 28x28 grayscale digits");
+    return kExitFailure;
+  }
+  int status = kExitOk;
+  float probabilities[fixnet::mnist::kClasses];
+  for (const std::string& path : args.positional) {
+    int width = 0, height = 0, channels = 0;
+    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &width, &height, &channels, 0),
+                                                     stbi_image_free);
+    if (!pixels) {
+      report_error(path + ": cannot read image (" + stbi_failure_reason() + ")");
+      status = kExitFailure;
+      continue;
+    }
+    fixnet::Status s = fixnet::preprocess_digit(fixnet::ImageView{pixels.get(), width, height, channels},
+                                                loaded.model.input_buffer());
+    if (s.ok()) s = loaded.model.predict(loaded.model.input_buffer(), 1, probabilities);
+    if (!s.ok()) {
+      report_error(path + ": " + (s.code == fixnet::Error::no_ink ? "no digit found (the image has no ink)" : s.message));
+      status = kExitFailure;
+      continue;
+    }
+    const int digit = fixnet::argmax(probabilities, fixnet::mnist::kClasses);
+    std::printf("%s\t%d\t%.4f\n", path.c_str(), digit, double(probabilities[digit]));
+  }
+  return status;
+}
+
+}  // namespace fixnet_cli

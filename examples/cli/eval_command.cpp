@@ -1,0 +1,35 @@
+// fixnet-mnist eval: test accuracy of a saved model.
+#include <cstdio>
+
+#include "commands.h"
+#include "fixnet/evaluate.h"
+#include "mnist_files.h"
+#include "model_loader.h"
+
+namespace fixnet_cli {
+
+int eval_command(const Args& args) {
+  if (!args.has("model-file")) return usage_error("eval needs --model-file FILE");
+  if (!args.positional.empty()) return usage_error("eval takes no positional arguments");
+  std::string error;
+  fixnet_host::LoadedModel loaded;
+  if (!fixnet_host::load_model(args.text("model-file", ""), 100, loaded, error)) {
+    report_error(error);
+    return kExitFailure;
+  }
+  fixnet_host::MnistData data;
+  if (!fixnet_host::load_mnist(fixnet_host::mnist_directory(args.text("data", "")), data, error)) {
+    report_error(error);
+    return kExitFailure;
+  }
+  int correct = 0;
+  const fixnet::Status s = fixnet::evaluate(&loaded.model, data.test, 0, data.test.count, nullptr, &correct);
+  if (!s.ok()) {
+    report_error(s.message);
+    return kExitFailure;
+  }
+  std::printf("test accuracy %g\n", double(correct) / data.test.count);
+  return kExitOk;
+}
+
+}  // namespace fixnet_cli

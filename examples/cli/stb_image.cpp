@@ -1,0 +1,4 @@
+// fixnet-mnist: the one translation unit that compiles stb_image (Debian's libstb-dev).
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_FAILURE_USERMSG
+#include <stb_image.h>

@@ -1,0 +1,155 @@
+// fixnet-mnist train: the tutorial's training loop, with its printout.
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "arena.h"
+#include "commands.h"
+#include "fixnet/batches.h"
+#include "fixnet/evaluate.h"
+#include "fixnet/loss.h"
+#include "fixnet/mnist.h"
+#include "fixnet/model_file.h"
+#include "fixnet/simd.h"
+#include "host_files.h"
+#include "mnist_files.h"
+#include "progress.h"
+
+namespace fixnet_cli {
+
+namespace {
+
+bool has_dropout(const fixnet::ModelSpec& spec) {
+  for (int i = 0; i < spec.layer_count; ++i)
+    if (spec.layers[i].kind == fixnet::LayerKind::dropout) return true;
+  return false;
+}
+
+void set_keep_prob(fixnet::ModelSpec& spec, float keep) {
+  for (int i = 0; i < spec.layer_count; ++i)
+    if (spec.layers[i].kind == fixnet::LayerKind::dropout) spec.layers[i].keep_prob = keep;
+}
+
+const char* optimizer_name(fixnet::OptimizerKind kind) {
+  return kind == fixnet::OptimizerKind::adam ? "Adam" : "gradient descent";
+}
+
+}  // namespace
+
+int train_command(const Args& args) {
+  const std::string name = args.text("model", "");
+  fixnet::mnist::Recipe recipe;
+  if (name == "softmax") {
+    recipe = fixnet::mnist::softmax_recipe();
+  } else if (name == "cnn") {
+    recipe = fixnet::mnist::cnn_recipe();
+  } else {
+    return usage_error(name.empty() ? "train needs --model softmax or --model cnn"
+                                    : "unknown model '" + name + "' (choose softmax or cnn)");
+  }
+  long long steps, batch, seed;
+  double lr, keep = 1.0;
+  std::string error;
+  if (!args.integer("steps", recipe.steps, 1, 1000000000, steps, error) ||
+      !args.integer("batch", recipe.batch, 1, 60000, batch, error) ||
+      !args.integer("seed", 0, 0, 0x7fffffffffffffffLL, seed, error) ||
+      !args.number("lr", recipe.optimizer.learning_rate, 0.0, 100.0, lr, error))
+    return usage_error(error);
+  if (has_dropout(recipe.spec)) {
+    if (!args.number("keep-prob", 0.5, 0.0, 1.0, keep, error)) return usage_error(error);
+    set_keep_prob(recipe.spec, float(keep));
+  } else if (args.has("keep-prob")) {
+    return usage_error("--keep-prob applies only to a model with dropout (cnn)");
+  }
+  recipe.optimizer.learning_rate = float(lr);
+  const std::string out_path = args.text("out", "");
+
+  fixnet_host::MnistData data;
+  if (!fixnet_host::load_mnist(fixnet_host::mnist_directory(args.text("data", "")), data, error)) {
+    report_error(error);
+    return kExitFailure;
+  }
+  if (batch > data.train.count) return usage_error("--batch is larger than the training set");
+  if (data.subset)
+    std::fprintf(stderr,
+                 "fixnet-mnist: WARNING: %s holds the small offline MNIST subset (%d training images);\n"
+                 "              accuracies are not comparable with the full set. Run tools/fetch-mnist online.\n",
+                 data.directory.c_str(), data.train.count);
+
+  fixnet::PlanOptions options;
+  options.batch = int(batch);
+  options.optimizer = recipe.optimizer.kind;
+  const fixnet::Plan plan = fixnet::plan(recipe.spec, options);
+  auto arena = fixnet_host::allocate_arena(plan.bytes);
+  fixnet::Model model;
+  fixnet::Status s = arena ? model.init(recipe.spec, options, arena.get(), plan.bytes)
+                           : fixnet::fail(fixnet::Error::arena_too_small, "out of memory for the arena");
+  if (!s.ok()) {
+    report_error(s.message);
+    return kExitFailure;
+  }
+  std::printf("fixnet: training %s on %d images from %s: %lld steps of %lld, %s %g, seed %lld\n", recipe.name,
+              data.train.count, data.directory.c_str(), steps, batch, optimizer_name(recipe.optimizer.kind), lr, seed);
+  std::printf("fixnet: %zu parameters, arena %.1f MB, kernels %s, 1 thread\n", model.parameter_count(),
+              plan.bytes / 1e6, fixnet::simd::kName);
+  std::fflush(stdout);
+
+  fixnet::Rng rng{static_cast<std::uint64_t>(seed)};
+  model.initialize_parameters(rng);
+  std::vector<std::int32_t> order(std::size_t(data.train.count));
+  fixnet::BatchIterator batches;
+  s = batches.init(data.train, order.data(), order.size(), &rng);
+
+  Progress progress(steps, int(batch));
+  float* images = model.input_buffer();
+  std::uint8_t* labels = model.label_buffer();
+  for (long long step = 0; step < steps && s.ok(); ++step) {
+    s = batches.next(int(batch), images, labels);
+    if (!s.ok()) break;
+    if (step % 100 == 0) {  // the tutorial's report: this batch, dropout off, before the step
+      const float* logits = nullptr;
+      s = model.forward(images, int(batch), false, nullptr, &logits);
+      if (!s.ok()) break;
+      const int correct = fixnet::count_correct(logits, labels, int(batch), model.classes());
+      progress.clear();
+      std::printf("step %lld, training accuracy %g\n", step, double(correct) / double(batch));
+      std::fflush(stdout);
+    }
+    fixnet::StepStats stats;
+    s = model.train_step(images, labels, int(batch), recipe.optimizer, rng, &stats);
+    if (s.ok() && !std::isfinite(stats.loss)) {
+      progress.clear();
+      report_error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a smaller --lr");
+      return kExitFailure;
+    }
+    progress.update(step + 1);
+  }
+  progress.clear();
+  if (!s.ok()) {
+    report_error(s.message);
+    return kExitFailure;
+  }
+  const double seconds = progress.elapsed();
+
+  int correct = 0;
+  s = fixnet::evaluate(&model, data.test, 0, data.test.count, nullptr, &correct);
+  if (!s.ok()) {
+    report_error(s.message);
+    return kExitFailure;
+  }
+  std::printf("test accuracy %g\n", double(correct) / data.test.count);
+  std::printf("fixnet: trained in %.1f s (%.0f images/s)\n", seconds, double(steps) * double(batch) / seconds);
+
+  if (!out_path.empty()) {
+    std::vector<std::uint8_t> file(fixnet::model_file_size(model.spec()));
+    s = fixnet::write_model_file(model, file.data(), file.size(), nullptr);
+    if (!s.ok() || !fixnet_host::write_file_atomic(out_path, file.data(), file.size(), error)) {
+      report_error(s.ok() ? error : s.message);
+      return kExitFailure;
+    }
+    std::printf("fixnet: model saved to %s (%zu bytes)\n", out_path.c_str(), file.size());
+  }
+  return kExitOk;
+}
+
+}  // namespace fixnet_cli

@@ -1,0 +1,104 @@
+// fixnet host support: file reading with gzip, atomic writing.
+#include "host_files.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fixnet_host {
+
+namespace {
+
+bool is_gzip(const std::vector<std::uint8_t>& b) { return b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b; }
+
+bool gunzip(const std::string& path, std::vector<std::uint8_t>& bytes, std::string& error) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 32) != Z_OK) {  // +32: accept gzip headers
+    error = path + ": cannot start gzip decoder";
+    return false;
+  }
+  std::vector<std::uint8_t> out(bytes.size() * 4 + 1024);
+  z.next_in = bytes.data();
+  z.avail_in = uInt(bytes.size());
+  for (;;) {
+    if (z.total_out == out.size()) out.resize(out.size() * 2);
+    z.next_out = out.data() + z.total_out;
+    z.avail_out = uInt(out.size() - z.total_out);
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) break;
+    if (rc == Z_OK || (rc == Z_BUF_ERROR && z.avail_out == 0)) continue;
+    error = path + (rc == Z_BUF_ERROR ? ": gzip data ends early (truncated)"
+                                      : ": corrupt gzip data" + (z.msg ? std::string(" (") + z.msg + ")" : ""));
+    inflateEnd(&z);
+    return false;
+  }
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  bytes.swap(out);
+  return true;
+}
+
+}  // namespace
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool read_file(const std::string& path, std::vector<std::uint8_t>& bytes, std::string& error) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  bytes.clear();
+  std::uint8_t chunk[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) {
+    error = path + ": read error";
+    return false;
+  }
+  return is_gzip(bytes) ? gunzip(path, bytes, error) : true;
+}
+
+bool write_file_atomic(const std::string& path, const std::uint8_t* bytes, std::size_t size, std::string& error) {
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    error = temp + ": " + std::strerror(errno);
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t w = ::write(fd, bytes + done, size - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      error = path + ": write failed: " + std::strerror(errno);
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return false;
+    }
+    done += std::size_t(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    error = path + ": could not flush to disk: " + std::strerror(errno);
+    ::unlink(temp.c_str());
+    return false;
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    error = path + ": " + std::strerror(errno);
+    ::unlink(temp.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace fixnet_host

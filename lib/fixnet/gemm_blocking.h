@@ -1,0 +1,42 @@
+// fixnet: the register and cache blocking of the matrix-multiply core, per
+// instruction set. A header without intrinsics, so plans can be constexpr.
+#pragma once
+
+#include <cstddef>
+
+namespace fixnet {
+namespace gemm {
+
+// kLanes: floats per vector; C tiles are kMR rows x (kNV * kLanes) columns;
+// A blocks kMC x kKC, B panels kKC x kNC.
+#if defined(__AVX512F__)
+constexpr int kLanes = 16, kMR = 12, kNV = 2, kKC = 256, kMC = 144, kNC = 1024;
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr int kLanes = 8, kMR = 6, kNV = 2, kKC = 256, kMC = 96, kNC = 1024;
+#elif defined(__SSE2__) || defined(__wasm_simd128__) || (defined(__ARM_NEON) && defined(__aarch64__))
+constexpr int kLanes = 4, kMR = 4, kNV = 2, kKC = 256, kMC = 64, kNC = 512;
+#else
+constexpr int kLanes = 1, kMR = 4, kNV = 4, kKC = 64, kMC = 32, kNC = 64;
+#endif
+constexpr int kNR = kNV * kLanes;
+
+constexpr int round_up(int x, int m) { return (x + m - 1) / m * m; }
+constexpr int min_int(int a, int b) { return a < b ? a : b; }
+
+// Floats of packing space for C[M, N] = A[M, K] . B[K, N]: the A block one
+// worker packs, and the B panel all workers share.
+constexpr std::size_t pack_a_floats(int M, int K) {
+  return std::size_t(min_int(kMC, round_up(M, kMR))) * std::size_t(min_int(kKC, K));
+}
+constexpr std::size_t pack_b_floats(int N, int K) {
+  return std::size_t(min_int(kKC, K)) * std::size_t(min_int(kNC, round_up(N, kNR)));
+}
+
+// Packing buffers: pack_b shared by all workers, pack_a[w] for worker w.
+struct Workspace {
+  float* pack_b = nullptr;
+  float* const* pack_a = nullptr;
+};
+
+}  // namespace gemm
+}  // namespace fixnet

@@ -1,0 +1,129 @@
+// fixnet: the numerical kernels of every layer, forward and backward, with a
+// plain scalar reference beside each fast one (tests compare the two).
+// All tensors are float NHWC, row-major; `n` is the number of examples.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fixnet/gemm_blocking.h"
+#include "fixnet/parallel.h"
+#include "fixnet/spec.h"
+
+namespace fixnet {
+
+// Scratch for the matrix-multiply core: one shared B panel and one A block per worker.
+using GemmScratch = gemm::Workspace;
+
+// Packing space (floats) a layer's matrix multiplies need: `a` per worker,
+// `b` shared; the maximum over its forward and backward products.
+struct GemmNeeds {
+  std::size_t a = 0, b = 0;
+};
+
+constexpr GemmNeeds gemm_needs(int m, int n, int k) {
+  return GemmNeeds{gemm::pack_a_floats(m, k), gemm::pack_b_floats(n, k)};
+}
+
+constexpr GemmNeeds max_needs(GemmNeeds x, GemmNeeds y) {
+  return GemmNeeds{x.a > y.a ? x.a : y.a, x.b > y.b ? x.b : y.b};
+}
+
+// Forward y = x.w, weight gradient x^T.dy, input gradient dy.w^T.
+constexpr GemmNeeds dense_gemm_needs(int n, int inputs, int units) {
+  return max_needs(max_needs(gemm_needs(n, units, inputs), gemm_needs(inputs, units, n)),
+                   gemm_needs(n, inputs, units));
+}
+
+// --- matrix multiply --------------------------------------------------------
+
+// c[m, n] = a[m, k] . b[k, n] (+ c when accumulate), all row-major with leading
+// dimensions equal to their widths.
+void matmul(int m, int n, int k, const float* a, const float* b, float* c, bool accumulate,
+            const GemmScratch& scratch, const Parallel& parallel);
+void matmul_reference(int m, int n, int k, const float* a, const float* b, float* c, bool accumulate);
+
+// --- dense ------------------------------------------------------------------
+
+// y[n, units] = x[n, inputs] . w[inputs, units] + b[units]; relu clamps y at 0.
+void dense_forward(int n, int inputs, int units, const float* x, const float* w, const float* b,
+                   float* y, bool relu, const GemmScratch& scratch, const Parallel& parallel);
+// dw = x^T . dy, db = column sums of dy, and dx = dy . w^T unless dx is null.
+void dense_backward(int n, int inputs, int units, const float* x, const float* w, const float* dy,
+                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel);
+
+// --- 2-D convolution -----------------------------------------------------------
+
+// Everything about one convolution's shapes; built by conv_geometry().
+struct ConvGeometry {
+  int n = 0;
+  Dims input{}, output{};
+  int kernel_h = 0, kernel_w = 0, stride_h = 1, stride_w = 1;
+  int pad_top = 0, pad_left = 0;
+};
+constexpr ConvGeometry conv_geometry(const LayerSpec& layer, Dims input, int n) {
+  ConvGeometry g;
+  g.n = n;
+  g.input = input;
+  g.output = layer_output_dims(layer, input);
+  g.kernel_h = layer.window_h;
+  g.kernel_w = layer.window_w;
+  g.stride_h = layer.stride_h;
+  g.stride_w = layer.stride_w;
+  g.pad_top = window_padding_before(input.height, layer.window_h, layer.stride_h, layer.padding);
+  g.pad_left = window_padding_before(input.width, layer.window_w, layer.stride_w, layer.padding);
+  return g;
+}
+
+// Forward, filter gradient and input gradient products of a convolution.
+constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g) {
+  const int positions = g.n * g.output.height * g.output.width;
+  const int pixels = g.n * g.input.height * g.input.width;
+  const int taps = g.kernel_h * g.kernel_w;
+  return max_needs(max_needs(gemm_needs(positions, g.output.channels, taps * g.input.channels),
+                             gemm_needs(taps * g.input.channels, g.output.channels, positions)),
+                   gemm_needs(pixels, g.input.channels, taps * g.output.channels));
+}
+
+// y[n, oh, ow, f] = sum over (ky, kx, c) of x[n, oy*sh+ky-pt, ox*sw+kx-pl, c] . w[ky, kx, c, f]
+// + b[f] (zero outside the image); relu clamps y at 0.
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y,
+                    bool relu, const GemmScratch& scratch, const Parallel& parallel);
+// dw[kh, kw, c, f] and db[f] from the input x and the output gradient dy.
+void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw,
+                            float* db, const GemmScratch& scratch, const Parallel& parallel);
+// dx[n, h, w, c] from dy and the weights (overwrites dx).
+void conv2d_backward_input(const ConvGeometry& g, const float* dy, const float* w, float* dx,
+                           const GemmScratch& scratch, const Parallel& parallel);
+
+void conv2d_forward_reference(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y);
+void conv2d_backward_filter_reference(const ConvGeometry& g, const float* x, const float* dy, float* dw, float* db);
+void conv2d_backward_input_reference(const ConvGeometry& g, const float* dy, const float* w, float* dx);
+
+// --- max-pooling ---------------------------------------------------------------
+
+// Same fields as a convolution; output.channels == input.channels.
+using PoolGeometry = ConvGeometry;
+constexpr PoolGeometry pool_geometry(const LayerSpec& layer, Dims input, int n) {
+  return conv_geometry(layer, input, n);
+}
+
+// y = the maximum of each window of x; padding never wins.
+void max_pool_forward(const PoolGeometry& g, const float* x, float* y);
+// dx = dy routed to the first maximum of each window (overwrites dx).
+void max_pool_backward(const PoolGeometry& g, const float* x, const float* dy, float* dx);
+void max_pool_forward_reference(const PoolGeometry& g, const float* x, float* y);
+void max_pool_backward_reference(const PoolGeometry& g, const float* x, const float* dy, float* dx);
+
+// --- element-wise ----------------------------------------------------------------
+
+// y = max(x, 0); x and y may be the same buffer.
+void relu_forward(std::size_t count, const float* x, float* y);
+// dx = dy where y > 0, else 0; dx may alias dy.
+void relu_backward(std::size_t count, const float* y, const float* dy, float* dx);
+// y = x * mask (mask holds 0 or 1/keep_prob); any of them may alias.
+void multiply_elementwise(std::size_t count, const float* x, const float* mask, float* y);
+// sums[j] = sum over rows i of m[i, j], for m[rows, cols].
+void column_sums(int rows, int cols, const float* m, float* sums);
+
+}  // namespace fixnet

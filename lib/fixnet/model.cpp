@@ -1,0 +1,220 @@
+// fixnet: a sequential model over its planned arena.
+#include "fixnet/model.h"
+
+#include <cstring>
+
+#include "fixnet/kernels.h"
+#include "fixnet/loss.h"
+
+namespace fixnet {
+
+namespace {
+
+void fill(float* data, std::size_t count, Init init, Rng& rng) {
+  for (std::size_t i = 0; i < count; ++i) {
+    switch (init.kind) {
+      case Init::zeros: data[i] = 0.0f; break;
+      case Init::constant: data[i] = init.value; break;
+      case Init::truncated_normal: data[i] = rng.truncated_normal(init.value); break;
+    }
+  }
+}
+
+}  // namespace
+
+Status Model::init(const ModelSpec& spec, const PlanOptions& options, void* arena, std::size_t arena_bytes,
+                   const float* external_parameters) {
+  ready_ = false;
+  plan_ = fixnet::plan(spec, options);
+  if (!plan_.status.ok()) return plan_.status;
+  if (arena == nullptr) return fail(Error::invalid_argument, "arena is null");
+  if (reinterpret_cast<std::uintptr_t>(arena) % kArenaAlignment != 0)
+    return fail(Error::invalid_argument, "arena must be 64-byte aligned");
+  if (arena_bytes < plan_.bytes) return fail(Error::arena_too_small, "arena is smaller than the plan's bytes");
+  if (options.external_parameters != (external_parameters != nullptr))
+    return fail(Error::invalid_argument, "external parameters must be given exactly when the plan says so");
+
+  bytes_ = static_cast<std::uint8_t*>(arena);
+  std::memset(bytes_, 0, plan_.bytes);
+  external_ = external_parameters != nullptr;
+  parameters_ = external_ ? external_parameters : floats(plan_.parameters);
+  gradients_ = plan_.gradients == kNoBuffer ? nullptr : floats(plan_.gradients);
+  optimizer_state_ = plan_.optimizer_state == kNoBuffer ? nullptr : floats(plan_.optimizer_state);
+  for (int w = 0; w < kMaxWorkers; ++w)
+    pack_a_[w] = w < options.workers ? floats(plan_.pack_a) + std::size_t(w) * plan_.pack_a_floats : nullptr;
+  parallel_ = Parallel{};
+  steps_ = 0;
+  last_input_ = nullptr;
+  ready_ = true;
+  return ok_status();
+}
+
+Status Model::set_parallel(const Parallel& parallel) {
+  if (parallel.workers < 1 || parallel.workers > plan_.options.workers)
+    return fail(Error::invalid_argument, "more workers than the plan has scratch for");
+  parallel_ = parallel;
+  return ok_status();
+}
+
+void Model::initialize_parameters(Rng& rng) {
+  float* params = mutable_parameters();
+  if (!ready_ || params == nullptr) return;
+  for (int i = 0; i < plan_.spec.layer_count; ++i) {
+    const LayerSpec& l = plan_.spec.layers[i];
+    const LayerPlan& lp = plan_.layers[i];
+    fill(params + lp.weights, lp.weight_count, l.weight_init, rng);
+    fill(params + lp.bias, lp.bias_count, l.bias_init, rng);
+  }
+  reset_optimizer();
+}
+
+void Model::reset_optimizer() {
+  if (optimizer_state_ != nullptr)
+    std::memset(optimizer_state_, 0,
+                optimizer_state_per_parameter(plan_.options.optimizer) * plan_.parameter_count * sizeof(float));
+  steps_ = 0;
+}
+
+LayerParameters Model::layer_parameters(int layer) const {
+  LayerParameters r;
+  if (!ready_ || layer < 0 || layer >= plan_.spec.layer_count) return r;
+  const LayerPlan& lp = plan_.layers[layer];
+  if (lp.weight_count == 0) return r;
+  r.weights = parameters_ + lp.weights;
+  r.bias = parameters_ + lp.bias;
+  r.weight_count = lp.weight_count;
+  r.bias_count = lp.bias_count;
+  return r;
+}
+
+const float* Model::layer_input(int layer, const float* input) {
+  if (layer == 0) return input;
+  const std::size_t at = plan_.layers[layer - 1].output_offset;
+  return at == kNoBuffer ? input : floats(at);
+}
+
+Status Model::forward(const float* input, int n, bool training, Rng* rng, const float** logits) {
+  if (!ready_) return fail(Error::invalid_argument, "model is not initialised");
+  if (n < 1 || n > plan_.options.batch) return fail(Error::invalid_argument, "example count must be 1..batch");
+  if (input == nullptr || logits == nullptr) return fail(Error::invalid_argument, "null input or output");
+  if (training && plan_.options.optimizer == OptimizerKind::none)
+    return fail(Error::invalid_argument, "an inference plan cannot run training forward passes");
+  if (training && rng == nullptr) return fail(Error::invalid_argument, "training forward needs a random generator");
+  const GemmScratch scratch{floats(plan_.pack_b), pack_a_};
+  for (int i = 0; i < plan_.spec.layer_count; ++i) {
+    const LayerSpec& l = plan_.spec.layers[i];
+    const LayerPlan& lp = plan_.layers[i];
+    if (lp.skip_forward) continue;
+    const float* x = layer_input(i, input);
+    float* y = floats(lp.output_offset);
+    const float* w = parameters_ + lp.weights;
+    const float* b = parameters_ + lp.bias;
+    const std::size_t count = std::size_t(n) * std::size_t(lp.output.size());
+    switch (l.kind) {
+      case LayerKind::dense:
+        dense_forward(n, lp.input.size(), l.units, x, w, b, y, lp.fused_relu, scratch, parallel_);
+        break;
+      case LayerKind::conv2d:
+        conv2d_forward(conv_geometry(l, lp.input, n), x, w, b, y, lp.fused_relu, scratch, parallel_);
+        break;
+      case LayerKind::max_pool: max_pool_forward(pool_geometry(l, lp.input, n), x, y); break;
+      case LayerKind::relu: relu_forward(count, x, y); break;
+      case LayerKind::dropout: {
+        if (!training) {  // the identity at evaluation
+          if (x != y) std::memcpy(y, x, count * sizeof(float));
+          break;
+        }
+        float* mask = floats(lp.mask_offset);
+        const float scale = 1.0f / l.keep_prob;
+        for (std::size_t k = 0; k < count; ++k) mask[k] = rng->uniform() < l.keep_prob ? scale : 0.0f;
+        multiply_elementwise(count, x, mask, y);
+        break;
+      }
+      case LayerKind::flatten: break;
+    }
+  }
+  last_input_ = input;
+  *logits = layer_input(plan_.spec.layer_count, input);
+  return ok_status();
+}
+
+void Model::backward(float* logits_gradient, int n) {
+  float* buffers[2] = {floats(plan_.backward[0]), floats(plan_.backward[1])};
+  float* dy = logits_gradient;
+  // The gradient with respect to a layer's input goes to whichever buffer dy is not in.
+  auto spare = [&]() { return dy == buffers[0] ? buffers[1] : buffers[0]; };
+  const GemmScratch scratch{floats(plan_.pack_b), pack_a_};
+  for (int i = plan_.spec.layer_count - 1; i >= 0; --i) {
+    const LayerSpec& l = plan_.spec.layers[i];
+    const LayerPlan& lp = plan_.layers[i];
+    const float* x = layer_input(i, last_input_);
+    const std::size_t count = std::size_t(n) * std::size_t(lp.output.size());
+    float* dx = lp.needs_input_gradient ? spare() : nullptr;
+    switch (l.kind) {
+      case LayerKind::dense:
+        dense_backward(n, lp.input.size(), l.units, x, parameters_ + lp.weights, dy, gradients_ + lp.weights,
+                       gradients_ + lp.bias, dx, scratch, parallel_);
+        break;
+      case LayerKind::conv2d: {
+        const ConvGeometry g = conv_geometry(l, lp.input, n);
+        conv2d_backward_filter(g, x, dy, gradients_ + lp.weights, gradients_ + lp.bias, scratch, parallel_);
+        if (dx != nullptr) conv2d_backward_input(g, dy, parameters_ + lp.weights, dx, scratch, parallel_);
+        break;
+      }
+      case LayerKind::max_pool:
+        if (dx != nullptr) max_pool_backward(pool_geometry(l, lp.input, n), x, dy, dx);
+        break;
+      case LayerKind::relu:
+        if (dx != nullptr) relu_backward(count, floats(lp.output_offset), dy, dy);
+        dx = nullptr;
+        break;
+      case LayerKind::dropout:
+        if (dx != nullptr) multiply_elementwise(count, dy, floats(lp.mask_offset), dy);
+        dx = nullptr;
+        break;
+      case LayerKind::flatten: dx = nullptr; break;
+    }
+    if (dx != nullptr) dy = dx;
+  }
+}
+
+Status Model::train_step(const float* input, const std::uint8_t* labels, int n, const OptimizerSettings& optimizer,
+                         Rng& rng, StepStats* stats) {
+  if (!ready_) return fail(Error::invalid_argument, "model is not initialised");
+  if (plan_.options.optimizer == OptimizerKind::none)
+    return fail(Error::invalid_argument, "an inference plan cannot train");
+  if (optimizer.kind != plan_.options.optimizer)
+    return fail(Error::invalid_argument, "optimizer differs from the one the plan reserved state for");
+  if (!(optimizer.learning_rate > 0.0f) || optimizer.learning_rate > 1e6f)
+    return fail(Error::invalid_argument, "learning rate must be positive and finite");
+  if (labels == nullptr) return fail(Error::invalid_argument, "labels are null");
+  for (int i = 0; i < n && i < plan_.options.batch; ++i)
+    if (labels[i] >= plan_.classes) return fail(Error::invalid_argument, "a label is not a valid class");
+  const float* logits = nullptr;
+  const Status s = forward(input, n, true, &rng, &logits);
+  if (!s.ok()) return s;
+  float* dlogits = floats(plan_.backward[0]);
+  const float loss = softmax_cross_entropy(logits, labels, n, plan_.classes, dlogits);
+  if (stats != nullptr) *stats = StepStats{loss, count_correct(logits, labels, n, plan_.classes)};
+  backward(dlogits, n);
+  float* params = mutable_parameters();
+  ++steps_;
+  if (optimizer.kind == OptimizerKind::adam) {
+    adam_update(params, gradients_, optimizer_state_, optimizer_state_ + plan_.parameter_count,
+                plan_.parameter_count, optimizer, steps_);
+  } else {
+    gradient_descent_update(params, gradients_, plan_.parameter_count, optimizer.learning_rate);
+  }
+  return ok_status();
+}
+
+Status Model::predict(const float* input, int n, float* probabilities) {
+  const float* logits = nullptr;
+  const Status s = forward(input, n, false, nullptr, &logits);
+  if (!s.ok()) return s;
+  if (probabilities == nullptr) return fail(Error::invalid_argument, "probabilities output is null");
+  softmax(logits, n, plan_.classes, probabilities);
+  return ok_status();
+}
+
+}  // namespace fixnet

@@ -1,0 +1,104 @@
+// fixnet: a sequential model living in a caller-owned arena: forward, backward,
+// a training step, and prediction. Nothing here allocates; every buffer is the
+// one plan() laid out.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fixnet/optimizer.h"
+#include "fixnet/parallel.h"
+#include "fixnet/plan.h"
+#include "fixnet/random.h"
+#include "fixnet/status.h"
+
+namespace fixnet {
+
+// The trainable tensors of one layer (null/0 for parameter-free layers).
+struct LayerParameters {
+  const float* weights = nullptr;  // dense [inputs, units]; conv2d [kh, kw, in_channels, filters]
+  const float* bias = nullptr;     // [units]
+  std::size_t weight_count = 0, bias_count = 0;
+};
+
+// What one training step measured on its batch.
+struct StepStats {
+  float loss = 0;   // mean cross-entropy before the update
+  int correct = 0;  // examples whose largest logit was the label, before the update
+};
+
+class Model {
+ public:
+  // Builds `spec` used as `options` in `arena` (kArenaAlignment-aligned, at least
+  // plan(spec, options).bytes long); zeroes it. With options.external_parameters,
+  // `parameters` points at parameter_count() floats the model reads but never
+  // writes (e.g. a model compiled into flash); otherwise pass null.
+  Status init(const ModelSpec& spec, const PlanOptions& options, void* arena, std::size_t arena_bytes,
+              const float* external_parameters = nullptr);
+
+  // Lets kernels run on `parallel.workers` threads (at most options.workers).
+  Status set_parallel(const Parallel& parallel);
+
+  // Draws every parameter from its layer's initializer, in layer order
+  // (weights, then bias), from `rng`; resets the optimizer.
+  void initialize_parameters(Rng& rng);
+
+  // Runs the network on n <= batch examples at `input` [n, input size] (may be
+  // input_buffer()). Training mode applies dropout with masks drawn from `rng`
+  // and keeps what backward() needs. *logits receives [n, classes].
+  Status forward(const float* input, int n, bool training, Rng* rng, const float** logits);
+
+  // One step of the recipe: forward (training), softmax cross-entropy against
+  // `labels` [n], backward, and an optimizer update. Stats are measured before
+  // the update. The optimizer must match the plan's.
+  Status train_step(const float* input, const std::uint8_t* labels, int n, const OptimizerSettings& optimizer,
+                    Rng& rng, StepStats* stats);
+
+  // Softmax probabilities [n, classes] for n <= batch examples (no dropout).
+  Status predict(const float* input, int n, float* probabilities);
+
+  // Staging space in the arena for one batch: inputs [batch, input size], labels [batch].
+  float* input_buffer() { return floats(plan_.input); }
+  std::uint8_t* label_buffer() { return bytes_ + plan_.labels; }
+
+  const Plan& plan() const { return plan_; }
+  const ModelSpec& spec() const { return plan_.spec; }
+  int batch() const { return plan_.options.batch; }
+  int classes() const { return plan_.classes; }
+  int input_size() const { return plan_.spec.input.size(); }
+  std::size_t parameter_count() const { return plan_.parameter_count; }
+  // All weights and biases, layer by layer (weights before bias), contiguous.
+  const float* parameters() const { return parameters_; }
+  // Writable parameters; null when they are external.
+  float* mutable_parameters() { return external_ ? nullptr : const_cast<float*>(parameters_); }
+  // Gradients of the last train_step, laid out like parameters(); null for inference.
+  const float* gradients() const { return gradients_; }
+  LayerParameters layer_parameters(int layer) const;
+  // Completed optimizer steps since the parameters were set.
+  std::int64_t steps() const { return steps_; }
+  // Forgets the optimizer's moments and step count (after loading parameters).
+  void reset_optimizer();
+
+  // Backward pass after a training forward: from d(loss)/d(logits) [n, classes]
+  // (overwritten) to every parameter gradient.
+  void backward(float* logits_gradient, int n);
+
+ private:
+  float* floats(std::size_t offset) { return reinterpret_cast<float*>(bytes_ + offset); }
+  // The activations a layer reads: the previous layer's output, or the model input.
+  const float* layer_input(int layer, const float* input);
+
+  Plan plan_{};
+  std::uint8_t* bytes_ = nullptr;
+  const float* parameters_ = nullptr;
+  bool external_ = false;
+  float* gradients_ = nullptr;
+  float* optimizer_state_ = nullptr;
+  const float* last_input_ = nullptr;
+  float* pack_a_[kMaxWorkers] = {};
+  Parallel parallel_{};
+  std::int64_t steps_ = 0;
+  bool ready_ = false;
+};
+
+}  // namespace fixnet

@@ -1,0 +1,156 @@
+// fixnet: reading and writing the versioned, checksummed model file.
+#include "fixnet/model_file.h"
+
+#include <cstring>
+
+namespace fixnet {
+
+namespace {
+
+constexpr std::size_t kLayerRecord = 32;
+constexpr std::size_t kHeader = 24;  // magic, version, input dims, layer count
+
+void put_u32(std::uint8_t* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = std::uint8_t(v >> (8 * i));
+}
+
+std::uint32_t get_u32(const std::uint8_t* p) {
+  return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16) | (std::uint32_t(p[3]) << 24);
+}
+
+std::uint32_t float_bits(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+// Values beyond int range become -1, which validate() rejects.
+int to_int(std::uint32_t v) { return v > 0x7FFFFFFFu ? -1 : int(v); }
+
+float bits_float(std::uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+std::size_t file_size(std::size_t layers, std::uint64_t parameters) {
+  return kHeader + kLayerRecord * layers + 8 + 4 * std::size_t(parameters) + 4;
+}
+
+std::size_t spec_parameter_count(const ModelSpec& spec) {
+  std::size_t count = 0;
+  Dims d = spec.input;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    count += layer_weight_count(spec.layers[i], d) + layer_bias_count(spec.layers[i]);
+    d = layer_output_dims(spec.layers[i], d);
+  }
+  return count;
+}
+
+}  // namespace
+
+std::uint32_t crc32(const void* bytes, std::size_t size) {
+  const auto* p = static_cast<const std::uint8_t*>(bytes);
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (std::size_t i = 0; i < size; ++i) {
+    crc ^= p[i];
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+std::size_t model_file_size(const ModelSpec& spec) {
+  return file_size(std::size_t(spec.layer_count), spec_parameter_count(spec));
+}
+
+Status write_model_file(const Model& model, void* out, std::size_t capacity, std::size_t* written) {
+  const ModelSpec& spec = model.spec();
+  const std::size_t size = model_file_size(spec);
+  if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "model file: output buffer too small");
+  auto* p = static_cast<std::uint8_t*>(out);
+  std::memcpy(p, "FXNM", 4);
+  put_u32(p + 4, kModelFileVersion);
+  put_u32(p + 8, std::uint32_t(spec.input.height));
+  put_u32(p + 12, std::uint32_t(spec.input.width));
+  put_u32(p + 16, std::uint32_t(spec.input.channels));
+  put_u32(p + 20, std::uint32_t(spec.layer_count));
+  std::uint8_t* q = p + kHeader;
+  for (int i = 0; i < spec.layer_count; ++i, q += kLayerRecord) {
+    const LayerSpec& l = spec.layers[i];
+    const std::uint32_t fields[8] = {std::uint32_t(l.kind),     std::uint32_t(l.units),    std::uint32_t(l.window_h),
+                                     std::uint32_t(l.window_w), std::uint32_t(l.stride_h), std::uint32_t(l.stride_w),
+                                     std::uint32_t(l.padding),  float_bits(l.keep_prob)};
+    for (int k = 0; k < 8; ++k) put_u32(q + 4 * k, fields[k]);
+  }
+  const std::uint64_t count = model.parameter_count();
+  put_u32(q, std::uint32_t(count));
+  put_u32(q + 4, std::uint32_t(count >> 32));
+  q += 8;
+  const float* params = model.parameters();
+  for (std::size_t i = 0; i < count; ++i, q += 4) put_u32(q, float_bits(params[i]));
+  put_u32(q, crc32(p, std::size_t(q - p)));
+  if (written != nullptr) *written = size;
+  return ok_status();
+}
+
+Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec) {
+  const auto* p = static_cast<const std::uint8_t*>(bytes);
+  if (p == nullptr || spec == nullptr) return fail(Error::invalid_argument, "model file: null bytes or output");
+  if (size < 8) return fail(Error::truncated, "model file: too short to be a model file (truncated)");
+  if (std::memcmp(p, "FXNM", 4) != 0) return fail(Error::bad_magic, "model file: not a fixnet model file (bad magic)");
+  if (get_u32(p + 4) != kModelFileVersion)
+    return fail(Error::unsupported, "model file: unsupported format version (this build reads version 1)");
+  if (size < kHeader) return fail(Error::truncated, "model file: header is truncated");
+  const std::uint32_t layers = get_u32(p + 20);
+  if (layers < 1 || layers > std::uint32_t(kMaxLayers))
+    return fail(Error::corrupt, "model file: layer count is not 1..16 (corrupted)");
+  if (size < kHeader + kLayerRecord * layers + 8) return fail(Error::truncated, "model file: architecture is truncated");
+  const std::uint8_t* q = p + kHeader + kLayerRecord * layers;
+  const std::uint64_t count = std::uint64_t(get_u32(q)) | (std::uint64_t(get_u32(q + 4)) << 32);
+  if (count > (std::uint64_t(1) << 32))
+    return fail(Error::corrupt, "model file: parameter count is implausible (corrupted)");
+  const std::size_t expected = file_size(layers, count);
+  if (size < expected) return fail(Error::truncated, "model file: shorter than its header says (truncated)");
+  if (size > expected) return fail(Error::oversized, "model file: bytes continue past the checksum");
+  if (crc32(p, size - 4) != get_u32(p + size - 4))
+    return fail(Error::corrupt, "model file: checksum mismatch (the file is corrupted)");
+
+  ModelSpec s;
+  s.input = Dims{to_int(get_u32(p + 8)), to_int(get_u32(p + 12)), to_int(get_u32(p + 16))};
+  s.layer_count = int(layers);
+  for (std::uint32_t i = 0; i < layers; ++i) {
+    const std::uint8_t* r = p + kHeader + kLayerRecord * i;
+    LayerSpec& l = s.layers[i];
+    const std::uint32_t kind = get_u32(r), padding = get_u32(r + 24);
+    l.kind = static_cast<LayerKind>(kind <= 0xFF ? kind : 0);  // 0 is no kind: validate() refuses it
+    l.units = to_int(get_u32(r + 4));
+    l.window_h = to_int(get_u32(r + 8));
+    l.window_w = to_int(get_u32(r + 12));
+    l.stride_h = to_int(get_u32(r + 16));
+    l.stride_w = to_int(get_u32(r + 20));
+    l.padding = static_cast<Padding>(padding <= 0xFF ? padding : 0);
+    l.keep_prob = bits_float(get_u32(r + 28));
+  }
+  if (!validate(s).ok()) return fail(Error::corrupt, "model file: the recorded architecture is not a valid network");
+  if (spec_parameter_count(s) != count)
+    return fail(Error::corrupt, "model file: parameter count does not match the architecture");
+  *spec = s;
+  return ok_status();
+}
+
+Status load_model_file(const void* bytes, std::size_t size, Model* model) {
+  ModelSpec spec;
+  const Status s = read_model_spec(bytes, size, &spec);
+  if (!s.ok()) return s;
+  if (model == nullptr || model->mutable_parameters() == nullptr)
+    return fail(Error::invalid_argument, "model file: the model cannot take parameters");
+  if (!same_architecture(spec, model->spec()))
+    return fail(Error::architecture_mismatch, "model file: it holds a different architecture than this model");
+  const std::uint8_t* q = static_cast<const std::uint8_t*>(bytes) + kHeader + kLayerRecord * std::size_t(spec.layer_count) + 8;
+  float* params = model->mutable_parameters();
+  for (std::size_t i = 0; i < model->parameter_count(); ++i, q += 4) params[i] = bits_float(get_u32(q));
+  model->reset_optimizer();
+  return ok_status();
+}
+
+}  // namespace fixnet

@@ -1,0 +1,35 @@
+// fixnet: parameter updates over the flat parameter block, TensorFlow semantics.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fixnet {
+
+enum class OptimizerKind : std::uint8_t { none = 0, gradient_descent, adam };
+
+// Hyper-parameters; beta1, beta2 and epsilon are TensorFlow's Adam defaults.
+struct OptimizerSettings {
+  OptimizerKind kind = OptimizerKind::gradient_descent;
+  float learning_rate = 0.01f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float epsilon = 1e-8f;
+};
+
+// Floats of state an optimizer keeps per parameter (Adam: m and v).
+constexpr std::size_t optimizer_state_per_parameter(OptimizerKind kind) {
+  return kind == OptimizerKind::adam ? 2 : 0;
+}
+
+// params -= learning_rate * grads.
+void gradient_descent_update(float* params, const float* grads, std::size_t count, float learning_rate);
+
+// One Adam step (step counts from 1), as tf.train.AdamOptimizer:
+//   lr_t = lr * sqrt(1 - beta2^step) / (1 - beta1^step)
+//   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g*g
+//   params -= lr_t * m / (sqrt(v) + epsilon)
+void adam_update(float* params, const float* grads, float* m, float* v, std::size_t count,
+                 const OptimizerSettings& settings, std::int64_t step);
+
+}  // namespace fixnet

@@ -1,0 +1,29 @@
+// fixnet: how lib/ runs work on several threads without owning any. The caller
+// (the CLI's thread pool, a firmware's RTOS tasks, or nothing) provides `run`;
+// lib/ splits each kernel into tasks and never creates threads itself.
+#pragma once
+
+namespace fixnet {
+
+// One task: do part `index` of `count`, on worker number `worker` (< workers).
+using ParallelTask = void (*)(void* context, int index, int count, int worker);
+
+// Runs `count` tasks, possibly concurrently, and returns when all are done.
+// Each worker runs one task at a time; two tasks running at once never share a
+// worker number, so per-worker scratch needs no locking.
+struct Parallel {
+  int workers = 1;
+  void (*run)(void* self, int count, ParallelTask task, void* context) = nullptr;
+  void* self = nullptr;
+
+  // Calls task(context, i, count, w) for i in [0, count); serially when run is null.
+  void for_each(int count, ParallelTask task, void* context) const {
+    if (run == nullptr || workers <= 1 || count <= 1) {
+      for (int i = 0; i < count; ++i) task(context, i, count, 0);
+    } else {
+      run(self, count, task, context);
+    }
+  }
+};
+
+}  // namespace fixnet

@@ -1,0 +1,197 @@
+// fixnet: the memory plan. From a model spec and a batch size, plan() lays out
+// every buffer a model will ever touch (parameters, gradients, optimizer state,
+// activations, dropout masks, backward buffers, matrix-multiply packing) as
+// offsets into one caller-owned arena. It is constexpr, so
+//   constexpr auto kPlan = fixnet::plan(kSpec, {50, fixnet::OptimizerKind::adam});
+//   alignas(64) static std::byte arena[kPlan.bytes];
+// sizes a network at compile time. Nothing is allocated after planning.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fixnet/kernels.h"
+#include "fixnet/optimizer.h"
+#include "fixnet/spec.h"
+#include "fixnet/status.h"
+
+namespace fixnet {
+
+constexpr std::size_t kArenaAlignment = 64;  // the arena's start must be aligned to this
+constexpr int kMaxWorkers = 64;
+constexpr std::size_t kNoBuffer = ~std::size_t(0);
+
+// How a model will be used.
+struct PlanOptions {
+  int batch = 1;                                // most examples per forward/step
+  OptimizerKind optimizer = OptimizerKind::none;  // none: inference only (no gradients)
+  int workers = 1;                              // threads that may run kernels at once
+  bool external_parameters = false;             // inference: parameters stay in caller memory (e.g. flash)
+};
+
+// One layer's place in the plan. Byte offsets are into the arena.
+struct LayerPlan {
+  Dims input{}, output{};
+  std::size_t weight_count = 0, bias_count = 0;
+  std::size_t weights = 0, bias = 0;  // float offsets into the parameter block
+  std::size_t output_offset = kNoBuffer;  // activations [batch, output]; kNoBuffer: the model input
+  std::size_t mask_offset = kNoBuffer;    // dropout mask [batch, output] (training)
+  bool in_place = false;     // computes into its input's buffer (relu, dropout, flatten)
+  bool fused_relu = false;   // dense/conv2d whose following relu runs inside its kernel
+  bool skip_forward = false; // nothing to compute forward (flatten, fused relu, dropout at inference)
+  bool needs_input_gradient = false;  // some earlier layer has parameters
+};
+
+struct Plan {
+  Status status{};  // not ok: the spec or options are invalid; nothing else is meaningful
+  ModelSpec spec{};
+  PlanOptions options{};
+  LayerPlan layers[kMaxLayers]{};
+  int classes = 0;
+  std::size_t parameter_count = 0;           // floats of weights and biases, all layers
+  std::size_t parameters = kNoBuffer;        // [parameter_count] (kNoBuffer when external)
+  std::size_t gradients = kNoBuffer;         // [parameter_count]
+  std::size_t optimizer_state = kNoBuffer;   // [state_per_parameter * parameter_count]
+  std::size_t input = 0;                     // staging for one batch of inputs [batch, input]
+  std::size_t labels = 0;                    // staging for one batch of labels [batch] (bytes)
+  std::size_t backward[2] = {kNoBuffer, kNoBuffer};  // ping-pong gradients [backward_floats]
+  std::size_t backward_floats = 0;
+  std::size_t pack_b = 0, pack_b_floats = 0;  // shared B panel
+  std::size_t pack_a = 0, pack_a_floats = 0;  // worker w's A block at pack_a + w * pack_a_floats floats
+  std::size_t bytes = 0;                      // the arena size this plan needs
+};
+
+namespace detail {
+constexpr std::size_t align_up(std::size_t x) { return (x + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }
+
+// Appends `bytes` to a layout that currently ends at `*end`; returns the offset.
+constexpr std::size_t take(std::size_t* end, std::size_t bytes) {
+  const std::size_t at = align_up(*end);
+  *end = at + bytes;
+  return at;
+}
+}  // namespace detail
+
+// Lays out every buffer of `spec` used as `options` says.
+constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
+  Plan p;
+  p.spec = spec;
+  p.options = options;
+  p.status = validate(spec);
+  if (!p.status.ok()) return p;
+  if (options.batch < 1 || options.batch > (1 << 20)) {
+    p.status = fail(Error::invalid_argument, "batch size must be 1..2^20");
+    return p;
+  }
+  if (options.workers < 1 || options.workers > kMaxWorkers) {
+    p.status = fail(Error::invalid_argument, "workers must be 1..64");
+    return p;
+  }
+  const bool training = options.optimizer != OptimizerKind::none;
+  if (training && options.external_parameters) {
+    p.status = fail(Error::invalid_argument, "external parameters are read-only: inference only");
+    return p;
+  }
+  const std::size_t batch = std::size_t(options.batch);
+  const std::size_t f = sizeof(float);
+
+  // Shapes, parameter counts, fusion, and which layers need an input gradient.
+  Dims d = spec.input;
+  bool parameters_before = false;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    LayerPlan& lp = p.layers[i];
+    lp.input = d;
+    lp.output = layer_output_dims(l, d);
+    lp.weight_count = layer_weight_count(l, d);
+    lp.bias_count = layer_bias_count(l);
+    lp.weights = p.parameter_count;
+    lp.bias = p.parameter_count + lp.weight_count;
+    p.parameter_count += lp.weight_count + lp.bias_count;
+    lp.needs_input_gradient = training && parameters_before;
+    parameters_before = parameters_before || lp.weight_count > 0;
+    if (i > 0 && l.kind == LayerKind::relu &&
+        (spec.layers[i - 1].kind == LayerKind::dense || spec.layers[i - 1].kind == LayerKind::conv2d)) {
+      p.layers[i - 1].fused_relu = true;
+      lp.skip_forward = true;
+    }
+    if (l.kind == LayerKind::flatten || (l.kind == LayerKind::dropout && !training)) lp.skip_forward = true;
+    d = lp.output;
+  }
+  p.classes = d.channels;
+
+  // Arena layout: parameters and their companions first, then activations.
+  std::size_t end = 0;
+  if (!options.external_parameters) p.parameters = detail::take(&end, p.parameter_count * f);
+  if (training) {
+    p.gradients = detail::take(&end, p.parameter_count * f);
+    const std::size_t state = optimizer_state_per_parameter(options.optimizer) * p.parameter_count;
+    if (state > 0) p.optimizer_state = detail::take(&end, state * f);
+  }
+  p.input = detail::take(&end, batch * std::size_t(spec.input.size()) * f);
+  p.labels = detail::take(&end, batch);
+
+  // Activations. Training keeps every layer's output for the backward pass;
+  // inference alternates between two buffers. Element-wise layers and flatten
+  // work in place when their input is in the arena.
+  std::size_t largest = 0;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const std::size_t size = batch * std::size_t(p.layers[i].output.size());
+    if (size > largest) largest = size;
+  }
+  std::size_t ping_pong[2] = {kNoBuffer, kNoBuffer};
+  if (!training) {
+    ping_pong[0] = detail::take(&end, largest * f);
+    ping_pong[1] = detail::take(&end, largest * f);
+  }
+  std::size_t current = kNoBuffer;  // where the running activation lives
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    LayerPlan& lp = p.layers[i];
+    const std::size_t size = batch * std::size_t(lp.output.size());
+    const bool elementwise = l.kind == LayerKind::relu || l.kind == LayerKind::dropout;
+    if (l.kind == LayerKind::flatten || (elementwise && current != kNoBuffer) ||
+        (l.kind == LayerKind::dropout && !training)) {
+      lp.in_place = true;
+      lp.output_offset = current;
+    } else if (training) {
+      lp.output_offset = detail::take(&end, size * f);
+    } else {
+      lp.output_offset = current == ping_pong[0] ? ping_pong[1] : ping_pong[0];
+    }
+    if (training && l.kind == LayerKind::dropout) lp.mask_offset = detail::take(&end, size * f);
+    current = lp.output_offset;
+  }
+
+  if (training) {
+    p.backward_floats = largest;
+    p.backward[0] = detail::take(&end, largest * f);
+    p.backward[1] = detail::take(&end, largest * f);
+  }
+
+  // Matrix-multiply packing space: the largest any layer needs.
+  GemmNeeds needs{};
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    const LayerPlan& lp = p.layers[i];
+    GemmNeeds layer{};
+    if (l.kind == LayerKind::dense) {
+      layer = training ? dense_gemm_needs(options.batch, lp.input.size(), l.units)
+                       : gemm_needs(options.batch, l.units, lp.input.size());
+    } else if (l.kind == LayerKind::conv2d) {
+      const ConvGeometry g = conv_geometry(l, lp.input, options.batch);
+      layer = training ? conv2d_gemm_needs(g)
+                       : gemm_needs(options.batch * lp.output.height * lp.output.width, l.units,
+                                    l.window_h * l.window_w * lp.input.channels);
+    }
+    needs = max_needs(needs, layer);
+  }
+  p.pack_b_floats = needs.b;
+  p.pack_a_floats = detail::align_up(needs.a * f) / f;
+  p.pack_b = detail::take(&end, needs.b * f);
+  p.pack_a = detail::take(&end, p.pack_a_floats * f * std::size_t(options.workers));
+  p.bytes = detail::align_up(end);
+  return p;
+}
+
+}  // namespace fixnet
