@@ -15,8 +15,9 @@ std::size_t idx_element_size(std::uint8_t type) {
 
 Status parse_idx(const void* bytes, std::size_t size, IdxArray* out) {
   const auto* b = static_cast<const std::uint8_t*>(bytes);
-  if (b == nullptr || out == nullptr) return fail(Error::invalid_argument, "IDX: null bytes or output");
+  if (out == nullptr) return fail(Error::invalid_argument, "IDX: null output");
   if (size < 4) return fail(Error::truncated, "IDX: file is shorter than its 4-byte magic number");
+  if (b == nullptr) return fail(Error::invalid_argument, "IDX: null bytes");
   if (b[0] != 0 || b[1] != 0) return fail(Error::bad_magic, "IDX: not an IDX file (the first two bytes must be zero)");
   const std::size_t element = idx_element_size(b[2]);
   if (element == 0) return fail(Error::bad_magic, "IDX: unknown element type byte");

@@ -95,8 +95,9 @@ Status write_model_file(const Model& model, void* out, std::size_t capacity, std
 
 Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec) {
   const auto* p = static_cast<const std::uint8_t*>(bytes);
-  if (p == nullptr || spec == nullptr) return fail(Error::invalid_argument, "model file: null bytes or output");
+  if (spec == nullptr) return fail(Error::invalid_argument, "model file: null output");
   if (size < 8) return fail(Error::truncated, "model file: too short to be a model file (truncated)");
+  if (p == nullptr) return fail(Error::invalid_argument, "model file: null bytes");
   if (std::memcmp(p, "FXNM", 4) != 0) return fail(Error::bad_magic, "model file: not a fixnet model file (bad magic)");
   if (get_u32(p + 4) != kModelFileVersion)
     return fail(Error::unsupported, "model file: unsupported format version (this build reads version 1)");

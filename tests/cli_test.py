@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""fixnet tests: the fixnet-mnist command line, run as a user would.
+
+Usage: cli_test.py FIXNET_MNIST [DEFAULT_MNIST_DIR]
+Data comes from $MNIST_DIR, else DEFAULT_MNIST_DIR; without data the tests that
+need it are skipped (exit 77 when nothing could run).
+"""
+import gzip
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BINARY = None
+DATA = None
+
+
+def run(*args, **kw):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=kw.get("timeout", 300))
+
+
+def have_data():
+    return DATA is not None and any(
+        os.path.exists(os.path.join(DATA, "t10k-images-idx3-ubyte" + ext)) for ext in ("", ".gz"))
+
+
+def read_idx(name):
+    path = os.path.join(DATA, name)
+    opener = gzip.open if os.path.exists(path + ".gz") else open
+    with opener(path + ".gz" if os.path.exists(path + ".gz") else path, "rb") as f:
+        return f.read()
+
+
+class CommandLine(unittest.TestCase):
+    def test_bad_arguments_print_usage_and_fail(self):
+        for args, message in [
+            ([], "usage:"),
+            (["frobnicate"], "unknown command 'frobnicate'"),
+            (["train"], "train needs --model softmax or --model cnn"),
+            (["train", "--model", "mlp"], "unknown model 'mlp' (choose softmax or cnn)"),
+            (["train", "--model", "cnn", "--steps", "-3"], "--steps must be an integer from 1 to 1000000000 (got '-3')"),
+            (["train", "--model", "cnn", "--lr", "abc"], "--lr must be a number greater than"),
+            (["train", "--model", "softmax", "--keep-prob", "0.5"], "--keep-prob applies only to a model with dropout"),
+            (["train", "--model", "cnn", "--colour", "red"], "unknown option --colour for 'train'"),
+            (["train", "--model", "cnn", "--steps"], "option --steps needs a value"),
+            (["eval"], "eval needs --model-file FILE"),
+            (["classify", "--model-file", "x.fxn"], "classify needs at least one IMAGE"),
+        ]:
+            with self.subTest(args=args):
+                r = run(*args)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn(message, r.stderr)
+                self.assertIn("usage:", r.stderr)
+
+    def test_help_goes_to_stdout(self):
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("fixnet-mnist train --model softmax|cnn", r.stdout)
+
+    def test_missing_data_is_a_clear_error(self):
+        with tempfile.TemporaryDirectory() as empty:
+            r = run("train", "--model", "softmax", "--data", empty)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("MNIST file train-images-idx3-ubyte[.gz] not found in " + empty, r.stderr)
+
+    def test_bad_model_files_are_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            junk = os.path.join(tmp, "junk.fxn")
+            with open(junk, "wb") as f:
+                f.write(b"PNG not a model at all")
+            r = run("classify", "--model-file", junk, "x.png")
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("not a fixnet model file (bad magic)", r.stderr)
+            r = run("eval", "--model-file", os.path.join(tmp, "missing.fxn"))
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("missing.fxn: No such file or directory", r.stderr)
+
+
+class WithData(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not have_data():
+            raise unittest.SkipTest("no MNIST data: set MNIST_DIR or run tools/fetch-mnist")
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.model = os.path.join(cls.tmp.name, "softmax.fxn")
+        cls.train = run("train", "--model", "softmax", "--data", DATA, "--out", cls.model)
+
+    @classmethod
+    def tearDownClass(cls):
+        if hasattr(cls, "tmp"):
+            cls.tmp.cleanup()
+
+    def test_train_prints_the_tutorial_lines_and_saves(self):
+        r = self.train
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        steps = [l for l in lines if l.startswith("step ")]
+        self.assertEqual(len(steps), 10)
+        self.assertTrue(steps[1].startswith("step 100, training accuracy "))
+        accuracy = [l for l in lines if l.startswith("test accuracy ")]
+        self.assertEqual(len(accuracy), 1)
+        self.assertGreaterEqual(float(accuracy[0].split()[-1]), 0.85)
+        self.assertTrue(os.path.exists(self.model))
+        self.assertEqual([f for f in os.listdir(self.tmp.name) if ".tmp" in f], [])
+
+    def test_eval_reproduces_the_test_accuracy(self):
+        trained = [l for l in self.train.stdout.splitlines() if l.startswith("test accuracy ")][0]
+        r = run("eval", "--model-file", self.model, "--data", DATA)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), trained)
+
+    def test_classify_reads_images_and_reports_bad_ones(self):
+        images = read_idx("t10k-images-idx3-ubyte")[16:]
+        labels = read_idx("t10k-labels-idx1-ubyte")[8:]
+        paths, truth = [], []
+        for i in range(20):
+            path = os.path.join(self.tmp.name, "digit%d.pgm" % i)
+            pixels = bytes(255 - p for p in images[i * 784:(i + 1) * 784])  # dark ink on white paper
+            with open(path, "wb") as f:
+                f.write(b"P5\n28 28\n255\n" + pixels)
+            paths.append(path)
+            truth.append(labels[i])
+        broken = os.path.join(self.tmp.name, "broken.png")
+        with open(broken, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n truncated")
+        blank = os.path.join(self.tmp.name, "blank.pgm")
+        with open(blank, "wb") as f:
+            f.write(b"P5\n8 8\n255\n" + bytes([255] * 64))
+        r = run("classify", "--model-file", self.model, paths[0], broken, blank, *paths[1:])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(broken + ": cannot read image", r.stderr)
+        self.assertIn(blank + ": no digit found (the image has no ink)", r.stderr)
+        rows = [l.split("\t") for l in r.stdout.splitlines()]
+        self.assertEqual([row[0] for row in rows], paths)
+        right = sum(int(row[1]) == t for row, t in zip(rows, truth))
+        self.assertGreaterEqual(right, 16)
+        for row in rows:
+            self.assertTrue(0.0 < float(row[2]) <= 1.0)
+
+    def test_out_to_a_missing_directory_fails_without_leaving_a_file(self):
+        target = os.path.join(self.tmp.name, "no-such-dir", "m.fxn")
+        r = run("train", "--model", "softmax", "--data", DATA, "--steps", "5", "--out", target)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no-such-dir/m.fxn", r.stderr)
+        self.assertFalse(os.path.exists(os.path.dirname(target)))
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv[1]
+    DATA = os.environ.get("MNIST_DIR") or (sys.argv[2] if len(sys.argv) > 2 else None)
+    result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
+    if not result.wasSuccessful():
+        sys.exit(1)
+    sys.exit(77 if result.testsRun == len(result.skipped) else 0)

@@ -1,0 +1,184 @@
+// fixnet tests: kernels against hand-computed values, and the fast kernels
+// against their scalar references on awkward sizes.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "fixnet/kernels.h"
+#include "fixnet/loss.h"
+#include "test_util.h"
+
+using namespace fixnet;
+using fixnet_test::max_relative_error;
+using fixnet_test::random_values;
+
+TEST_CASE("SAME and VALID follow TensorFlow's output sizes and padding") {
+  // (in, window, stride) -> TensorFlow's out and padding before.
+  CHECK(window_output_size(28, 5, 1, Padding::same) == 28);
+  CHECK(window_padding_before(28, 5, 1, Padding::same) == 2);
+  CHECK(window_output_size(28, 2, 2, Padding::same) == 14);
+  CHECK(window_padding_before(28, 2, 2, Padding::same) == 0);
+  CHECK(window_output_size(7, 2, 2, Padding::same) == 4);
+  CHECK(window_padding_before(7, 2, 2, Padding::same) == 0);  // the odd pixel of padding goes after
+  CHECK(window_output_size(5, 3, 2, Padding::same) == 3);
+  CHECK(window_padding_before(5, 3, 2, Padding::same) == 1);
+  CHECK(window_padding_before(6, 4, 1, Padding::same) == 1);  // total 3: 1 before, 2 after
+  CHECK(window_padding_before(8, 5, 2, Padding::same) == 1);  // total 3: 1 before, 2 after
+  CHECK(window_output_size(7, 3, 2, Padding::valid) == 3);
+  CHECK(window_output_size(6, 2, 3, Padding::valid) == 2);
+  CHECK(window_padding_before(7, 3, 2, Padding::valid) == 0);
+}
+
+TEST_CASE("a tiny SAME convolution equals the hand-computed result") {
+  // x: 3x3, one channel, 1..9. Two 2x2 filters: f0 = [[1, 0], [0, -1]] with bias
+  // 0.5, f1 = [[0, 1], [1, 0]] with bias -1. SAME pads one row and column after.
+  const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  // w[ky][kx][c=0][f]
+  const float w[8] = {1, 0, /* (0,1) */ 0, 1, /* (1,0) */ 0, 1, /* (1,1) */ -1, 0};
+  const float b[2] = {0.5f, -1.0f};
+  const float expected[18] = {
+      // f0 = x[y][x] - x[y+1][x+1] + 0.5; f1 = x[y][x+1] + x[y+1][x] - 1
+      -3.5f, 5.0f,  -3.5f, 7.0f,  3.5f, 5.0f,  // row 0
+      -3.5f, 11.0f, -3.5f, 13.0f, 6.5f, 8.0f,  // row 1
+      7.5f,  7.0f,  8.5f,  8.0f,  9.5f, -1.0f,  // row 2
+  };
+  const ConvGeometry g = conv_geometry(conv2d(2, 2, 2, 1, Padding::same), Dims{3, 3, 1}, 1);
+  REQUIRE(g.output == (Dims{3, 3, 2}));
+  fixnet_test::TestScratch scratch;
+  float y[18], y_ref[18];
+  conv2d_forward(g, x, w, b, y, false, scratch.get(), Parallel{});
+  conv2d_forward_reference(g, x, w, b, y_ref);
+  for (int i = 0; i < 18; ++i) {
+    CAPTURE(i);
+    CHECK(y[i] == expected[i]);
+    CHECK(y_ref[i] == expected[i]);
+  }
+  // With the fused ReLU, negatives become 0.
+  conv2d_forward(g, x, w, b, y, true, scratch.get(), Parallel{});
+  for (int i = 0; i < 18; ++i) CHECK(y[i] == std::fmax(expected[i], 0.0f));
+}
+
+TEST_CASE("max-pooling with SAME padding never lets the padding win") {
+  // All inputs negative: a zero-padded pool would return 0 at the edges.
+  const float x[9] = {-1, -2, -3, -4, -5, -6, -7, -8, -9};
+  const PoolGeometry g = pool_geometry(max_pool(2, 2, Padding::same), Dims{3, 3, 1}, 1);
+  REQUIRE(g.output == (Dims{2, 2, 1}));
+  float y[4], y_ref[4];
+  max_pool_forward(g, x, y);
+  max_pool_forward_reference(g, x, y_ref);
+  const float expected[4] = {-1, -3, -7, -9};
+  for (int i = 0; i < 4; ++i) {
+    CHECK(y[i] == expected[i]);
+    CHECK(y_ref[i] == expected[i]);
+  }
+  // The gradient goes to each window's maximum only.
+  const float dy[4] = {1, 2, 3, 4};
+  float dx[9];
+  max_pool_backward(g, x, dy, dx);
+  const float expected_dx[9] = {1, 0, 2, 0, 0, 0, 3, 0, 4};
+  for (int i = 0; i < 9; ++i) CHECK(dx[i] == expected_dx[i]);
+}
+
+TEST_CASE("softmax cross-entropy stays exact for logits near 1e4") {
+  const float logits[6] = {1e4f, 1e4f - 1, 1e4f - 2, -1e4f, 1e4f, 1e4f};
+  const std::uint8_t labels[2] = {0, 0};
+  float gradient[6];
+  const float loss = softmax_cross_entropy(logits, labels, 2, 3, gradient);
+  // Row 0: -log(1 / (1 + e^-1 + e^-2)); row 1: label logit -2e4 below the rest.
+  const double row0 = std::log(1.0 + std::exp(-1.0) + std::exp(-2.0));
+  const double row1 = 2e4 + std::log(2.0);
+  CHECK(std::isfinite(loss));
+  CHECK(loss == doctest::Approx((row0 + row1) / 2).epsilon(1e-6));
+  const double z = 1.0 + std::exp(-1.0) + std::exp(-2.0);
+  CHECK(gradient[0] == doctest::Approx((1.0 / z - 1.0) / 2).epsilon(1e-5));
+  CHECK(gradient[1] == doctest::Approx((std::exp(-1.0) / z) / 2).epsilon(1e-5));
+  CHECK(gradient[3] == doctest::Approx(-0.5).epsilon(1e-6));
+  CHECK(gradient[4] == doctest::Approx(0.25).epsilon(1e-6));
+  float probabilities[6];
+  softmax(logits, 2, 3, probabilities);
+  CHECK(probabilities[0] == doctest::Approx(1.0 / z).epsilon(1e-6));
+  CHECK(probabilities[3] == 0.0f);
+  CHECK(probabilities[4] == doctest::Approx(0.5).epsilon(1e-6));
+  CHECK(argmax(logits, 3) == 0);
+  CHECK(count_correct(logits, labels, 2, 3) == 1);
+}
+
+TEST_CASE("the matrix-multiply core matches the reference on awkward sizes") {
+  fixnet_test::TestScratch scratch;
+  const int sizes[] = {1, 3, 7, 13, 17, 33, 65, 300};
+  for (int m : sizes)
+    for (int n : {1, 5, 16, 31, 33, 70})
+      for (int k : {1, 9, 257, 600}) {
+        CAPTURE(m);
+        CAPTURE(n);
+        CAPTURE(k);
+        const std::vector<float> a = random_values(std::size_t(m) * k, 20), b = random_values(std::size_t(k) * n, 21);
+        std::vector<float> c = random_values(std::size_t(m) * n, 22), c_ref = c;
+        const bool accumulate = (m + n + k) % 2 == 0;
+        matmul(m, n, k, a.data(), b.data(), c.data(), accumulate, scratch.get(), Parallel{});
+        matmul_reference(m, n, k, a.data(), b.data(), c_ref.data(), accumulate);
+        CHECK(max_relative_error(c.data(), c_ref.data(), c.size()) < 1e-5 * std::sqrt(double(k)) + 1e-6);
+      }
+}
+
+TEST_CASE("fast convolution and pooling match their references") {
+  fixnet_test::TestScratch scratch;
+  struct Case {
+    Dims input;
+    int filters, kernel, stride;
+    Padding padding;
+  };
+  const Case cases[] = {{{28, 28, 1}, 32, 5, 1, Padding::same}, {{14, 14, 32}, 64, 5, 1, Padding::same},
+                        {{9, 11, 3}, 7, 3, 2, Padding::same},   {{10, 10, 5}, 17, 4, 3, Padding::valid},
+                        {{5, 5, 1}, 1, 1, 1, Padding::same}};
+  for (const Case& c : cases) {
+    CAPTURE(c.input.channels);
+    CAPTURE(c.filters);
+    const LayerSpec layer = conv2d(c.filters, c.kernel, c.kernel, c.stride, c.padding);
+    const ConvGeometry g = conv_geometry(layer, c.input, 3);
+    const std::size_t nx = std::size_t(g.n) * c.input.size(), ny = std::size_t(g.n) * g.output.size();
+    const std::vector<float> x = random_values(nx, 30), w = random_values(layer_weight_count(layer, c.input), 31),
+                             b = random_values(std::size_t(c.filters), 32), dy = random_values(ny, 33);
+    std::vector<float> y(ny), y_ref(ny), dx(nx), dx_ref(nx), dw(w.size()), dw_ref(w.size()), db(b.size()),
+        db_ref(b.size());
+    conv2d_forward(g, x.data(), w.data(), b.data(), y.data(), false, scratch.get(), Parallel{});
+    conv2d_forward_reference(g, x.data(), w.data(), b.data(), y_ref.data());
+    CHECK(max_relative_error(y.data(), y_ref.data(), ny) < 1e-4);
+    conv2d_backward_filter(g, x.data(), dy.data(), dw.data(), db.data(), scratch.get(), Parallel{});
+    conv2d_backward_filter_reference(g, x.data(), dy.data(), dw_ref.data(), db_ref.data());
+    CHECK(max_relative_error(dw.data(), dw_ref.data(), dw.size()) < 1e-4);
+    CHECK(max_relative_error(db.data(), db_ref.data(), db.size()) < 1e-4);
+    conv2d_backward_input(g, dy.data(), w.data(), dx.data(), scratch.get(), Parallel{});
+    conv2d_backward_input_reference(g, dy.data(), w.data(), dx_ref.data());
+    CHECK(max_relative_error(dx.data(), dx_ref.data(), nx) < 1e-4);
+
+    const PoolGeometry pg = pool_geometry(max_pool(c.kernel, c.stride, c.padding), c.input, 3);
+    const std::size_t np = std::size_t(pg.n) * pg.output.size();
+    std::vector<float> p(np), p_ref(np);
+    max_pool_forward(pg, x.data(), p.data());
+    max_pool_forward_reference(pg, x.data(), p_ref.data());
+    CHECK(max_relative_error(p.data(), p_ref.data(), np) == 0.0);
+    const std::vector<float> dp = random_values(np, 34);
+    max_pool_backward(pg, x.data(), dp.data(), dx.data());
+    max_pool_backward_reference(pg, x.data(), dp.data(), dx_ref.data());
+    CHECK(max_relative_error(dx.data(), dx_ref.data(), nx) < 1e-6);
+  }
+}
+
+TEST_CASE("element-wise kernels compute their definitions") {
+  const std::size_t count = 37;
+  const std::vector<float> x = random_values(count, 40), dy = random_values(count, 41);
+  std::vector<float> y(count), dx(count), sums(5);
+  relu_forward(count, x.data(), y.data());
+  relu_backward(count, y.data(), dy.data(), dx.data());
+  for (std::size_t i = 0; i < count; ++i) {
+    CHECK(y[i] == (x[i] > 0 ? x[i] : 0.0f));
+    CHECK(dx[i] == (x[i] > 0 ? dy[i] : 0.0f));
+  }
+  column_sums(7, 5, x.data(), sums.data());
+  for (int j = 0; j < 5; ++j) {
+    float s = 0;
+    for (int i = 0; i < 7; ++i) s += x[std::size_t(i * 5 + j)];
+    CHECK(sums[std::size_t(j)] == doctest::Approx(s).epsilon(1e-6));
+  }
+}

@@ -1,0 +1,110 @@
+// fixnet tests: the model file round trip, and every way a file can be wrong.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "fixnet/mnist.h"
+#include "fixnet/model_file.h"
+#include "test_util.h"
+
+using namespace fixnet;
+
+namespace {
+
+const ModelSpec kSmall{Dims{6, 6, 1},
+                       {conv2d(2, 3, 3, 1, Padding::same, truncated_normal_init(0.1f), constant_init(0.1f)), relu(),
+                        max_pool(2, 2), flatten(), dropout(0.5f), dense(3, truncated_normal_init(0.1f))}};
+
+struct Built {
+  explicit Built(const ModelSpec& spec) : options{2}, arena(plan(spec, options).bytes) {
+    REQUIRE(model.init(spec, options, arena.data(), plan(spec, options).bytes).ok());
+  }
+  PlanOptions options;
+  fixnet_test::TestArena arena;
+  Model model;
+};
+
+std::vector<std::uint8_t> saved_small_model() {
+  Built b(kSmall);
+  Rng rng(3);
+  b.model.initialize_parameters(rng);
+  std::vector<std::uint8_t> file(model_file_size(kSmall));
+  std::size_t written = 0;
+  REQUIRE(write_model_file(b.model, file.data(), file.size(), &written).ok());
+  REQUIRE(written == file.size());
+  return file;
+}
+
+std::string load_error(const std::vector<std::uint8_t>& file) {
+  Built b(kSmall);
+  return load_model_file(file.data(), file.size(), &b.model).message;
+}
+
+}  // namespace
+
+TEST_CASE("CRC-32 gives the standard check value") { CHECK(crc32("123456789", 9) == 0xCBF43926u); }
+
+TEST_CASE("a saved model loads back bit for bit, and its architecture can be read") {
+  const std::vector<std::uint8_t> file = saved_small_model();
+  CHECK(file.size() == 24 + 32 * 6 + 8 + 4 * (18 + 2 + 18 * 3 + 3) + 4);
+  CHECK(std::memcmp(file.data(), "FXNM", 4) == 0);
+  ModelSpec spec;
+  REQUIRE(read_model_spec(file.data(), file.size(), &spec).ok());
+  CHECK(same_architecture(spec, kSmall));
+  Built b(spec);
+  REQUIRE(load_model_file(file.data(), file.size(), &b.model).ok());
+  Built original(kSmall);
+  Rng rng(3);
+  original.model.initialize_parameters(rng);
+  CHECK(std::memcmp(b.model.parameters(), original.model.parameters(), b.model.parameter_count() * 4) == 0);
+}
+
+TEST_CASE("truncated, extended, foreign and future files are refused with the exact error") {
+  const std::vector<std::uint8_t> file = saved_small_model();
+  for (std::size_t keep : {std::size_t(0), std::size_t(3), std::size_t(7), std::size_t(20), std::size_t(100),
+                           file.size() - 40, file.size() - 1}) {
+    CAPTURE(keep);
+    const std::vector<std::uint8_t> cut(file.begin(), file.begin() + std::ptrdiff_t(keep));
+    Built b(kSmall);
+    CHECK(load_model_file(cut.data(), cut.size(), &b.model).code == Error::truncated);
+  }
+  std::vector<std::uint8_t> longer = file;
+  longer.push_back(0);
+  CHECK(load_error(longer) == "model file: bytes continue past the checksum");
+  std::vector<std::uint8_t> foreign = file;
+  foreign[0] = 'P';
+  CHECK(load_error(foreign) == "model file: not a fixnet model file (bad magic)");
+  std::vector<std::uint8_t> future = file;
+  future[4] = 2;
+  CHECK(load_error(future) == "model file: unsupported format version (this build reads version 1)");
+}
+
+TEST_CASE("every flipped byte is refused; in the parameters, by the checksum") {
+  const std::vector<std::uint8_t> file = saved_small_model();
+  const std::size_t parameters_start = 24 + 32 * 6 + 8;
+  for (std::size_t at = 0; at < file.size(); ++at) {
+    CAPTURE(at);
+    std::vector<std::uint8_t> flipped = file;
+    flipped[at] ^= 0x10;
+    Built b(kSmall);
+    const Status s = load_model_file(flipped.data(), flipped.size(), &b.model);
+    CHECK(!s.ok());
+    if (at >= parameters_start) CHECK(std::string(s.message) == "model file: checksum mismatch (the file is corrupted)");
+  }
+}
+
+TEST_CASE("a file for another architecture is refused") {
+  const std::vector<std::uint8_t> file = saved_small_model();
+  const ModelSpec other{Dims{6, 6, 1}, {flatten(), dense(3)}};
+  Built b(other);
+  const Status s = load_model_file(file.data(), file.size(), &b.model);
+  CHECK(s.code == Error::architecture_mismatch);
+  CHECK(std::string(s.message) == "model file: it holds a different architecture than this model");
+  // Same layers, another dropout rate: still another architecture.
+  ModelSpec keep = kSmall;
+  keep.layers[4].keep_prob = 0.7f;
+  Built c(keep);
+  CHECK(load_model_file(file.data(), file.size(), &c.model).code == Error::architecture_mismatch);
+}

@@ -1,0 +1,154 @@
+// fixnet tests: plans, arenas, model errors, determinism and inference from
+// external parameters.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+
+#include "fixnet/loss.h"
+#include "fixnet/mnist.h"
+#include "fixnet/model.h"
+#include "test_util.h"
+
+using namespace fixnet;
+using fixnet_test::random_values;
+
+namespace {
+
+// The tutorial CNN's plan, fixed at compile time.
+constexpr Plan kCnnTraining = plan(mnist::cnn_spec(), PlanOptions{50, OptimizerKind::adam});
+constexpr Plan kSoftmaxInference = plan(mnist::softmax_spec(), PlanOptions{1});
+static_assert(kCnnTraining.status.ok(), "the tutorial CNN plans");
+static_assert(kCnnTraining.parameter_count == 3274634, "conv 832 + conv 51264 + dense 3212288 + dense 10250");
+static_assert(kSoftmaxInference.parameter_count == 7850, "784 x 10 weights + 10 biases");
+static_assert(kCnnTraining.classes == 10, "ten digits");
+
+// A static arena sized by a constexpr plan, as a firmware would declare it.
+alignas(kArenaAlignment) std::byte g_softmax_arena[kSoftmaxInference.bytes];
+
+std::string message(const Status& s) { return s.message; }
+
+}  // namespace
+
+TEST_CASE("the CNN plan keeps parameters, gradients and Adam state") {
+  const std::size_t params = kCnnTraining.parameter_count * sizeof(float);
+  CHECK(kCnnTraining.bytes >= 4 * params);  // parameters, gradients, m, v
+  CHECK(kCnnTraining.bytes < 4 * params + 24 * 1000 * 1000);  // plus activations for 50 images
+  CHECK(kCnnTraining.layers[0].fused_relu);  // conv + relu run as one kernel
+  CHECK(kCnnTraining.layers[1].skip_forward);
+  CHECK(!kCnnTraining.layers[0].needs_input_gradient);  // nothing before the first layer learns
+  CHECK(kCnnTraining.layers[3].needs_input_gradient);
+}
+
+TEST_CASE("a static arena from a constexpr plan runs the softmax model") {
+  Model model;
+  REQUIRE(model.init(mnist::softmax_spec(), PlanOptions{1}, g_softmax_arena, sizeof g_softmax_arena).ok());
+  float* w = model.mutable_parameters();
+  w[3 * 10 + 7] = 2.0f;  // pixel 3 votes for digit 7
+  std::vector<float> image(784, 0.0f);
+  image[3] = 1.0f;
+  float probabilities[10];
+  REQUIRE(model.predict(image.data(), 1, probabilities).ok());
+  // softmax of logits (0, ..., 2 at 7, ..., 0) = e^2 / (9 + e^2) at 7.
+  CHECK(probabilities[7] == doctest::Approx(std::exp(2.0) / (9 + std::exp(2.0))).epsilon(1e-6));
+}
+
+TEST_CASE("models refuse bad arenas, specs and arguments with the exact error") {
+  const ModelSpec spec = mnist::softmax_spec();
+  const PlanOptions options{4, OptimizerKind::gradient_descent};
+  const Plan p = plan(spec, options);
+  fixnet_test::TestArena arena(p.bytes + 64);
+  Model model;
+  Status s = model.init(spec, options, arena.data(), p.bytes - 1);
+  CHECK(s.code == Error::arena_too_small);
+  CHECK(message(s) == "arena is smaller than the plan's bytes");
+  s = model.init(spec, options, static_cast<std::uint8_t*>(arena.data()) + 4, p.bytes);
+  CHECK(message(s) == "arena must be 64-byte aligned");
+  const ModelSpec empty{Dims{28, 28, 1}, {}};
+  s = model.init(empty, options, arena.data(), p.bytes);
+  CHECK(s.code == Error::invalid_spec);
+  CHECK(message(s) == "model spec has no layers");
+  const ModelSpec no_logits{Dims{28, 28, 1}, {conv2d(4, 3, 3, 1, Padding::same)}};
+  CHECK(message(validate(no_logits)) == "the last layer must produce a vector of at least 2 logits");
+  const ModelSpec too_big_window{Dims{4, 4, 1}, {conv2d(4, 5, 5, 1, Padding::valid), flatten(), dense(2)}};
+  CHECK(message(validate(too_big_window)) == "VALID window larger than its input");
+  CHECK(message(validate(ModelSpec{Dims{4, 4, 1}, {dropout(0.0f), dense(2)}})) ==
+        "dropout keep probability must be in (0, 1]");
+  CHECK(message(plan(spec, PlanOptions{0}).status) == "batch size must be 1..2^20");
+
+  REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
+  std::vector<float> input(4 * 784, 0.5f);
+  std::uint8_t labels[4] = {1, 2, 3, 10};
+  Rng rng(1);
+  OptimizerSettings sgd;
+  sgd.kind = OptimizerKind::gradient_descent;
+  sgd.learning_rate = 0.5f;
+  StepStats stats;
+  CHECK(message(model.train_step(input.data(), labels, 4, sgd, rng, &stats)) == "a label is not a valid class");
+  labels[3] = 9;
+  CHECK(message(model.train_step(input.data(), labels, 5, sgd, rng, &stats)) == "example count must be 1..batch");
+  OptimizerSettings adam = sgd;
+  adam.kind = OptimizerKind::adam;
+  CHECK(message(model.train_step(input.data(), labels, 4, adam, rng, &stats)) ==
+        "optimizer differs from the one the plan reserved state for");
+  CHECK(model.train_step(input.data(), labels, 4, sgd, rng, &stats).ok());
+  CHECK(stats.loss == doctest::Approx(std::log(10.0)).epsilon(1e-6));  // zero weights: uniform softmax
+}
+
+TEST_CASE("one seed gives bit-identical parameters after training steps") {
+  const ModelSpec spec{Dims{8, 8, 1},
+                       {conv2d(4, 3, 3, 1, Padding::same, truncated_normal_init(0.1f), constant_init(0.1f)), relu(),
+                        max_pool(2, 2), flatten(), dense(16, truncated_normal_init(0.1f)), relu(), dropout(0.5f),
+                        dense(3, truncated_normal_init(0.1f))}};
+  const PlanOptions options{6, OptimizerKind::adam};
+  const Plan p = plan(spec, options);
+  auto train = [&](std::uint64_t seed, std::vector<float>& params) {
+    fixnet_test::TestArena arena(p.bytes);
+    Model model;
+    REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
+    Rng rng(seed);
+    model.initialize_parameters(rng);
+    OptimizerSettings adam;
+    adam.kind = OptimizerKind::adam;
+    adam.learning_rate = 0.01f;
+    for (int step = 0; step < 20; ++step) {
+      const std::vector<float> input = random_values(6 * 64, 100 + std::uint64_t(step));
+      std::uint8_t labels[6];
+      for (int i = 0; i < 6; ++i) labels[i] = std::uint8_t((step + i) % 3);
+      REQUIRE(model.train_step(input.data(), labels, 6, adam, rng, nullptr).ok());
+    }
+    params.assign(model.parameters(), model.parameters() + model.parameter_count());
+  };
+  std::vector<float> a, b, c;
+  train(42, a);
+  train(42, b);
+  train(43, c);
+  REQUIRE(a.size() == b.size());
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)) != 0);
+}
+
+TEST_CASE("inference can read parameters the model never copies (firmware flash)") {
+  const ModelSpec spec = mnist::softmax_spec();
+  std::vector<float> flash(7850, 0.0f);
+  flash[7840 + 4] = 1.0f;  // bias of digit 4
+  PlanOptions options{2};
+  options.external_parameters = true;
+  const Plan p = plan(spec, options);
+  CHECK(p.parameters == kNoBuffer);
+  // The arena holds everything but the parameters.
+  CHECK(plan(spec, PlanOptions{2}).bytes - p.bytes == (7850 * sizeof(float) + 63) / 64 * 64);
+  fixnet_test::TestArena arena(p.bytes);
+  Model model;
+  CHECK(message(model.init(spec, options, arena.data(), p.bytes)) ==
+        "external parameters must be given exactly when the plan says so");
+  REQUIRE(model.init(spec, options, arena.data(), p.bytes, flash.data()).ok());
+  CHECK(model.mutable_parameters() == nullptr);
+  std::vector<float> input(2 * 784, 0.3f);
+  float probabilities[20];
+  REQUIRE(model.predict(input.data(), 2, probabilities).ok());
+  CHECK(argmax(probabilities, 10) == 4);
+  CHECK(argmax(probabilities + 10, 10) == 4);
+  CHECK(message(plan(spec, PlanOptions{1, OptimizerKind::adam, 1, true}).status) ==
+        "external parameters are read-only: inference only");
+}
