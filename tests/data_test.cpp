@@ -1,5 +1,5 @@
 // fixnet tests: IDX parsing against malformed files, datasets, minibatches.
-#include <doctest/doctest.h>
+#include <doctest.h>
 
 #include <algorithm>
 #include <string>

@@ -1,7 +1,7 @@
 // fixnet tests: every backward pass against central finite differences.
 // Each check takes L = sum(r * y) for a fixed random r, so dL/dy = r, and
 // compares the analytic dL/d(input or parameter) with (L(v+h) - L(v-h)) / 2h.
-#include <doctest/doctest.h>
+#include <doctest.h>
 
 #include <functional>
 #include <string>

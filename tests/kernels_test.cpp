@@ -1,6 +1,6 @@
 // fixnet tests: kernels against hand-computed values, and the fast kernels
 // against their scalar references on awkward sizes.
-#include <doctest/doctest.h>
+#include <doctest.h>
 
 #include <cmath>
 

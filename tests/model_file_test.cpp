@@ -1,5 +1,5 @@
 // fixnet tests: the model file round trip, and every way a file can be wrong.
-#include <doctest/doctest.h>
+#include <doctest.h>
 
 #include <cstring>
 #include <string>

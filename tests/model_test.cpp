@@ -1,6 +1,6 @@
 // fixnet tests: plans, arenas, model errors, determinism and inference from
 // external parameters.
-#include <doctest/doctest.h>
+#include <doctest.h>
 
 #include <cstring>
 #include <string>

@@ -1,5 +1,5 @@
 // fixnet tests: optimizer updates against values worked out from the formulas.
-#include <doctest/doctest.h>
+#include <doctest.h>
 
 #include "fixnet/optimizer.h"
 

@@ -1,5 +1,5 @@
 // fixnet tests: MNIST-style preprocessing of drawn digits.
-#include <doctest/doctest.h>
+#include <doctest.h>
 
 #include <algorithm>
 #include <cmath>
