@@ -37,16 +37,6 @@ std::size_t file_size(std::size_t layers, std::uint64_t parameters) {
   return kHeader + kLayerRecord * layers + 8 + 4 * std::size_t(parameters) + 4;
 }
 
-std::size_t spec_parameter_count(const ModelSpec& spec) {
-  std::size_t count = 0;
-  Dims d = spec.input;
-  for (int i = 0; i < spec.layer_count; ++i) {
-    count += layer_weight_count(spec.layers[i], d) + layer_bias_count(spec.layers[i]);
-    d = layer_output_dims(spec.layers[i], d);
-  }
-  return count;
-}
-
 }  // namespace
 
 std::uint32_t crc32(const void* bytes, std::size_t size) {
@@ -57,10 +47,6 @@ std::uint32_t crc32(const void* bytes, std::size_t size) {
     for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
   }
   return ~crc;
-}
-
-std::size_t model_file_size(const ModelSpec& spec) {
-  return file_size(std::size_t(spec.layer_count), spec_parameter_count(spec));
 }
 
 Status write_model_file(const Model& model, void* out, std::size_t capacity, std::size_t* written) {

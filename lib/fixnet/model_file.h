@@ -29,8 +29,21 @@ namespace fixnet {
 
 constexpr std::uint32_t kModelFileVersion = 1;
 
+// Floats of weights and biases `spec` has (which must be valid).
+constexpr std::size_t spec_parameter_count(const ModelSpec& spec) {
+  std::size_t count = 0;
+  Dims d = spec.input;
+  for (int i = 0; i < spec.layer_count && i < kMaxLayers; ++i) {
+    count += layer_weight_count(spec.layers[i], d) + layer_bias_count(spec.layers[i]);
+    d = layer_output_dims(spec.layers[i], d);
+  }
+  return count;
+}
+
 // The size in bytes of the model file of `spec` (which must be valid).
-std::size_t model_file_size(const ModelSpec& spec);
+constexpr std::size_t model_file_size(const ModelSpec& spec) {
+  return 24 + 32 * std::size_t(spec.layer_count) + 8 + 4 * spec_parameter_count(spec) + 4;
+}
 
 // Writes `model`'s architecture and parameters to out[0, model_file_size(spec)).
 Status write_model_file(const Model& model, void* out, std::size_t capacity, std::size_t* written);

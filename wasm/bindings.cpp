@@ -1,0 +1,239 @@
+// fixnet web: the C functions the page's worker calls. Thin: each translates
+// between JavaScript's view of memory and lib/, which does all the work. All
+// storage is static and sized in page_memory.h; nothing is allocated.
+#include <emscripten/emscripten.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "fixnet/batches.h"
+#include "fixnet/evaluate.h"
+#include "fixnet/loss.h"
+#include "fixnet/mnist.h"
+#include "fixnet/model.h"
+#include "fixnet/model_file.h"
+#include "fixnet/preprocess.h"
+#include "fixnet/simd.h"
+#include "page_memory.h"
+
+using namespace fixnet;
+using namespace fixnet_web;
+
+namespace {
+
+alignas(kArenaAlignment) std::byte g_arena[kArenaBytes];
+std::uint8_t g_train_images[kTrainImagesBytes], g_train_labels[kTrainLabelsBytes];
+std::uint8_t g_test_images[kTestImagesBytes], g_test_labels[kTestLabelsBytes];
+std::int32_t g_order[kTrainCount];
+std::uint8_t g_predictions[kTestCount];
+std::uint8_t g_model_file[kModelFileBytes];
+std::uint8_t g_image[kImageBytes];
+float g_probabilities[mnist::kClasses];
+
+Model g_model;
+Rng g_rng;
+BatchIterator g_batches;
+OptimizerSettings g_optimizer;
+Dataset g_train, g_test;
+bool g_have_data = false, g_have_model = false, g_trainable = false;
+Status g_status;
+
+// Buffers JavaScript fills or reads, by number.
+enum Buffer { train_images, train_labels, test_images, test_labels, model_file, image, buffer_count };
+std::uint8_t* const kBuffers[buffer_count] = {g_train_images, g_train_labels, g_test_images,
+                                              g_test_labels, g_model_file,   g_image};
+const std::size_t kCapacities[buffer_count] = {kTrainImagesBytes, kTrainLabelsBytes, kTestImagesBytes,
+                                               kTestLabelsBytes,  kModelFileBytes,   kImageBytes};
+
+// Records `s`; returns 0 when ok, else its error code (>0).
+int report(Status s) {
+  g_status = s;
+  return int(s.code);
+}
+
+Status make_set(std::uint8_t* images, std::size_t images_size, std::uint8_t* labels, std::size_t labels_size,
+                Dataset* out) {
+  IdxArray im, lb;
+  Status s = parse_idx(images, images_size, &im);
+  if (s.ok()) s = parse_idx(labels, labels_size, &lb);
+  if (s.ok()) s = make_dataset(im, lb, mnist::kClasses, out);
+  if (s.ok() && (out->rows != mnist::kSide || out->cols != mnist::kSide))
+    s = fail(Error::unsupported, "MNIST images must be 28x28");
+  return s;
+}
+
+// 0 softmax, 1 the tutorial CNN, 2 another architecture.
+int kind_of(const ModelSpec& spec) {
+  if (same_architecture(spec, mnist::softmax_spec())) return 0;
+  if (same_architecture(spec, mnist::cnn_spec())) return 1;
+  return 2;
+}
+
+}  // namespace
+
+extern "C" {
+
+// --- memory shared with JavaScript ---------------------------------------------
+
+// Address and capacity of buffer `which` (see enum Buffer).
+EMSCRIPTEN_KEEPALIVE std::uint8_t* fx_buffer(int which) {
+  return which >= 0 && which < buffer_count ? kBuffers[which] : nullptr;
+}
+EMSCRIPTEN_KEEPALIVE std::uint32_t fx_buffer_capacity(int which) {
+  return which >= 0 && which < buffer_count ? std::uint32_t(kCapacities[which]) : 0;
+}
+
+// The message of the last failed call.
+EMSCRIPTEN_KEEPALIVE const char* fx_error() { return g_status.message; }
+
+// The instruction set, the arena's size and all static storage, for the page to show.
+EMSCRIPTEN_KEEPALIVE const char* fx_simd() { return simd::kName; }
+EMSCRIPTEN_KEEPALIVE std::uint32_t fx_arena_bytes() { return std::uint32_t(kArenaBytes); }
+EMSCRIPTEN_KEEPALIVE std::uint32_t fx_static_bytes() { return std::uint32_t(kStaticBytes); }
+
+// --- data ------------------------------------------------------------------------
+
+// Parses the four IDX files JavaScript wrote into buffers 0..3 (their byte counts given).
+EMSCRIPTEN_KEEPALIVE int fx_set_data(std::uint32_t train_images_size, std::uint32_t train_labels_size,
+                                     std::uint32_t test_images_size, std::uint32_t test_labels_size) {
+  g_have_data = false;
+  Status s = make_set(g_train_images, train_images_size, g_train_labels, train_labels_size, &g_train);
+  if (!s.ok()) return report(s);
+  s = make_set(g_test_images, test_images_size, g_test_labels, test_labels_size, &g_test);
+  if (!s.ok()) return report(s);
+  g_have_data = true;
+  return report(ok_status());
+}
+EMSCRIPTEN_KEEPALIVE int fx_train_count() { return g_have_data ? g_train.count : 0; }
+EMSCRIPTEN_KEEPALIVE int fx_test_count() { return g_have_data ? g_test.count : 0; }
+// Test image `index` (784 bytes) and its label.
+EMSCRIPTEN_KEEPALIVE const std::uint8_t* fx_test_image(int index) {
+  return g_test.images + std::size_t(index) * kPixels;
+}
+EMSCRIPTEN_KEEPALIVE int fx_test_label(int index) { return g_test.labels[index]; }
+
+// --- training ----------------------------------------------------------------------
+
+// A fresh model of `kind` (0 softmax, 1 CNN) for training with `batch`,
+// learning rate and dropout keep probability (CNN), initialised from `seed`.
+EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, float keep_prob, std::uint32_t seed) {
+  g_have_model = g_trainable = false;
+  if (!g_have_data) return report(fail(Error::invalid_argument, "no data loaded"));
+  if (kind != 0 && kind != 1) return report(fail(Error::invalid_argument, "model must be softmax or cnn"));
+  mnist::Recipe recipe = kind == 1 ? mnist::cnn_recipe() : mnist::softmax_recipe();
+  const int max_batch = kind == 1 ? kMaxCnnBatch : kMaxSoftmaxBatch;
+  if (batch < 1 || batch > max_batch)
+    return report(fail(Error::invalid_argument, kind == 1 ? "batch must be 1..100 for the CNN"
+                                                          : "batch must be 1..1000 for softmax"));
+  if (kind == 1) {
+    if (!(keep_prob > 0.0f && keep_prob <= 1.0f))
+      return report(fail(Error::invalid_argument, "dropout keep probability must be in (0, 1]"));
+    recipe.spec.layers[9].keep_prob = keep_prob;  // the CNN's dropout layer
+  }
+  g_optimizer = recipe.optimizer;
+  g_optimizer.learning_rate = learning_rate;
+  Status s = g_model.init(recipe.spec, {batch, g_optimizer.kind, kWorkers}, g_arena, sizeof g_arena);
+  if (!s.ok()) return report(s);
+  g_rng.reseed(seed);
+  g_model.initialize_parameters(g_rng);
+  s = g_batches.init(g_train, g_order, kTrainCount, &g_rng);
+  if (!s.ok()) return report(s);
+  g_have_model = g_trainable = true;
+  return report(ok_status());
+}
+
+// Runs `steps` training steps; *loss and *correct receive their sums (for means).
+EMSCRIPTEN_KEEPALIVE int fx_train(int steps, float* loss, int* correct) {
+  if (!g_trainable) return report(fail(Error::invalid_argument, "no model to train"));
+  float loss_sum = 0.0f;
+  int correct_sum = 0;
+  for (int i = 0; i < steps; ++i) {
+    Status s = g_batches.next(g_model.batch(), g_model.input_buffer(), g_model.label_buffer());
+    StepStats stats;
+    if (s.ok()) s = g_model.train_step(g_model.input_buffer(), g_model.label_buffer(), g_model.batch(), g_optimizer, g_rng, &stats);
+    if (!s.ok()) return report(s);
+    loss_sum += stats.loss;
+    correct_sum += stats.correct;
+  }
+  *loss = loss_sum;
+  *correct = correct_sum;
+  return report(ok_status());
+}
+EMSCRIPTEN_KEEPALIVE int fx_model_batch() { return g_have_model ? g_model.batch() : 0; }
+EMSCRIPTEN_KEEPALIVE std::uint32_t fx_model_steps() { return std::uint32_t(g_model.steps()); }
+
+// Correct predictions on test images [first, first + count); the predicted
+// classes go to fx_predictions().
+EMSCRIPTEN_KEEPALIVE int fx_evaluate(int first, int count) {
+  if (!g_have_model || !g_have_data) {
+    report(fail(Error::invalid_argument, "no model or no data"));
+    return -1;
+  }
+  int correct = 0;
+  const Status s = evaluate(&g_model, g_test, first, count, g_predictions, &correct);
+  report(s);
+  return s.ok() ? correct : -1;
+}
+EMSCRIPTEN_KEEPALIVE const std::uint8_t* fx_predictions() { return g_predictions; }
+
+// --- drawing ------------------------------------------------------------------------
+
+// Classifies the RGBA image of width x height JavaScript wrote into buffer 5:
+// preprocessing into fx_digit_input() (28x28, the model's view) and softmax
+// probabilities into fx_probabilities(). Error::no_ink (10) for a blank image.
+EMSCRIPTEN_KEEPALIVE int fx_classify(int width, int height) {
+  if (!g_have_model) return report(fail(Error::invalid_argument, "no model yet: train or load one"));
+  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
+    return report(fail(Error::invalid_argument, "image must be 1..1024 pixels a side"));
+  Status s = preprocess_digit(ImageView{g_image, width, height, 4}, g_model.input_buffer());
+  if (s.ok()) s = g_model.predict(g_model.input_buffer(), 1, g_probabilities);
+  return report(s);
+}
+EMSCRIPTEN_KEEPALIVE const float* fx_digit_input() { return g_model.input_buffer(); }
+EMSCRIPTEN_KEEPALIVE const float* fx_probabilities() { return g_probabilities; }
+
+// --- model files and parameters ----------------------------------------------------
+
+// Writes the model file into buffer 4; returns its size (0 on error).
+EMSCRIPTEN_KEEPALIVE std::uint32_t fx_model_save() {
+  if (!g_have_model) {
+    report(fail(Error::invalid_argument, "no model to save"));
+    return 0;
+  }
+  std::size_t written = 0;
+  const Status s = write_model_file(g_model, g_model_file, sizeof g_model_file, &written);
+  report(s);
+  return s.ok() ? std::uint32_t(written) : 0;
+}
+
+// Loads the model file of `size` bytes in buffer 4, whatever architecture it
+// records if it fits the page's memory; the model then classifies and
+// evaluates (training starts a fresh model).
+EMSCRIPTEN_KEEPALIVE int fx_model_load(std::uint32_t size) {
+  if (size > kModelFileBytes) return report(fail(Error::oversized, "model file is larger than any this page can hold"));
+  ModelSpec spec;
+  Status s = read_model_spec(g_model_file, size, &spec);
+  if (!s.ok()) return report(s);
+  if (!(spec.input == mnist::kInput) || output_dims(spec).channels != mnist::kClasses)
+    return report(fail(Error::architecture_mismatch, "model file is not for 28x28 digits in 10 classes"));
+  const PlanOptions options{kEvaluationBatch, OptimizerKind::none, kWorkers};
+  if (plan(spec, options).bytes > sizeof g_arena)
+    return report(fail(Error::arena_too_small, "model file holds a network too large for this page"));
+  g_have_model = g_trainable = false;
+  s = g_model.init(spec, options, g_arena, sizeof g_arena);
+  if (s.ok()) s = load_model_file(g_model_file, size, &g_model);
+  if (!s.ok()) return report(s);
+  g_have_model = true;
+  return report(ok_status());
+}
+
+// 0 softmax, 1 CNN, 2 another architecture, -1 none.
+EMSCRIPTEN_KEEPALIVE int fx_model_kind() { return g_have_model ? kind_of(g_model.spec()) : -1; }
+
+// Weights of layer `layer` ([inputs, units] or [kh, kw, in, filters]) and their count.
+EMSCRIPTEN_KEEPALIVE const float* fx_layer_weights(int layer) { return g_model.layer_parameters(layer).weights; }
+EMSCRIPTEN_KEEPALIVE std::uint32_t fx_layer_weight_count(int layer) {
+  return std::uint32_t(g_model.layer_parameters(layer).weight_count);
+}
+
+}  // extern "C"

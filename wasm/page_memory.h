@@ -1,0 +1,48 @@
+// fixnet web: every byte of the page's WebAssembly memory that is not code,
+// stack or runtime: the largest model plan the page offers and full MNIST.
+// Constexpr, so the build can size the module's fixed memory from it.
+#pragma once
+
+#include <cstddef>
+
+#include "fixnet/mnist.h"
+#include "fixnet/model_file.h"
+#include "fixnet/plan.h"
+
+namespace fixnet_web {
+
+// What the page lets a user choose.
+constexpr int kMaxSoftmaxBatch = 1000;
+constexpr int kMaxCnnBatch = 100;
+constexpr int kEvaluationBatch = 100;  // batch of a model loaded from a file
+constexpr int kWorkers = 1;
+
+constexpr std::size_t max_size(std::size_t a, std::size_t b) { return a > b ? a : b; }
+
+// The arena: the largest of every plan the page can build.
+constexpr std::size_t kArenaBytes = max_size(
+    max_size(fixnet::plan(fixnet::mnist::cnn_spec(), {kMaxCnnBatch, fixnet::OptimizerKind::adam, kWorkers}).bytes,
+             fixnet::plan(fixnet::mnist::softmax_spec(),
+                          {kMaxSoftmaxBatch, fixnet::OptimizerKind::gradient_descent, kWorkers})
+                 .bytes),
+    fixnet::plan(fixnet::mnist::cnn_spec(), {kEvaluationBatch, fixnet::OptimizerKind::none, kWorkers}).bytes);
+
+// MNIST as IDX files: header plus payload.
+constexpr std::size_t kTrainCount = 60000, kTestCount = 10000, kPixels = 28 * 28;
+constexpr std::size_t kTrainImagesBytes = 16 + kTrainCount * kPixels;
+constexpr std::size_t kTrainLabelsBytes = 8 + kTrainCount;
+constexpr std::size_t kTestImagesBytes = 16 + kTestCount * kPixels;
+constexpr std::size_t kTestLabelsBytes = 8 + kTestCount;
+
+// A model file of the CNN, the largest model the page offers.
+constexpr std::size_t kModelFileBytes = fixnet::model_file_size(fixnet::mnist::cnn_spec());
+
+// A drawing or image to classify, RGBA.
+constexpr int kMaxImageSide = 1024;
+constexpr std::size_t kImageBytes = std::size_t(kMaxImageSide) * kMaxImageSide * 4;
+
+constexpr std::size_t kStaticBytes = kArenaBytes + kTrainImagesBytes + kTrainLabelsBytes + kTestImagesBytes +
+                                     kTestLabelsBytes + kTrainCount * sizeof(int) + kTestCount + kModelFileBytes +
+                                     kImageBytes;
+
+}  // namespace fixnet_web
