@@ -25,85 +25,109 @@ struct Patches {
   int kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left;
   bool adjoint;  // false: source = p*stride + k - pad; true: (p + pad - k)/stride when exact
 
-  // The source pixel one kernel offset reads from a position, or null.
-  const float* pixel(int image, int py, int px, int ky, int kx) const {
-    int sy, sx;
-    if (!adjoint) {
-      sy = py * stride_h + ky - pad_top;
-      sx = px * stride_w + kx - pad_left;
-    } else {
-      const int ty = py + pad_top - ky, tx = px + pad_left - kx;
-      if (ty < 0 || tx < 0 || ty % stride_h != 0 || tx % stride_w != 0) return nullptr;
-      sy = ty / stride_h;
-      sx = tx / stride_w;
+  // Writes A(i, k) for k in [k0, k0 + kc) to d[(k - k0) * kMR]: for each
+  // kernel row, the taps that land inside the image are copied in runs (one
+  // run per kernel row for the convolution, one per tap for its adjoint).
+  void pack_row(float* d, int i, int k0, int kc) const {
+    const int per_image = grid_h * grid_w;
+    const int image = i / per_image, py = (i % per_image) / grid_w, px = i % grid_w;
+    const int taps_row = kernel_w * channels;  // columns k per kernel row
+    const std::ptrdiff_t image_pixels = std::ptrdiff_t(image) * src_h * src_w;
+    auto zero = [&](int from, int to) {
+      for (int t = from; t < to; ++t) d[(t - k0) * kMR] = 0.0f;
+    };
+    auto copy = [&](int from, int to, std::ptrdiff_t source) {  // source: offset of column `from`
+      for (int t = from; t < to; ++t) d[(t - k0) * kMR] = src[source + (t - from)];
+    };
+    for (int k = k0, end = k0 + kc; k < end;) {
+      const int ky = k / taps_row, row_start = ky * taps_row, row_end = min_int(end, row_start + taps_row);
+      const int ty = adjoint ? py + pad_top - ky : py * stride_h + ky - pad_top;
+      const int sy = adjoint ? (ty >= 0 && ty % stride_h == 0 ? ty / stride_h : -1) : ty;
+      if (sy < 0 || sy >= src_h) {
+        zero(k, row_end);
+      } else if (!adjoint) {  // taps kx read source columns sx0 + kx: one contiguous run
+        const int sx0 = px * stride_w - pad_left;
+        const int lo = row_start + (sx0 < 0 ? -sx0 : 0) * channels;
+        const int hi = row_start + min_int(kernel_w, src_w - sx0) * channels;
+        const int a = lo > k ? lo : k, b = hi < row_end ? hi : row_end;
+        zero(k, a < row_end ? a : row_end);
+        if (a < b) copy(a, b, (image_pixels + std::ptrdiff_t(sy) * src_w + sx0) * channels + (a - row_start));
+        zero(b > k ? b : k, row_end);
+      } else {  // tap kx reads source column (px + pad - kx) / stride when exact
+        for (int t = k; t < row_end;) {
+          const int kx = (t - row_start) / channels, c = (t - row_start) % channels;
+          const int run_end = min_int(row_end, t + channels - c);
+          const int tx = px + pad_left - kx;
+          const int sx = tx >= 0 && tx % stride_w == 0 ? tx / stride_w : -1;
+          if (sx < 0 || sx >= src_w) {
+            zero(t, run_end);
+          } else {
+            copy(t, run_end, (image_pixels + std::ptrdiff_t(sy) * src_w + sx) * channels + c);
+          }
+          t = run_end;
+        }
+      }
+      k = row_end;
     }
-    if (sy < 0 || sx < 0 || sy >= src_h || sx >= src_w) return nullptr;
-    return src + ((std::ptrdiff_t(image) * src_h + sy) * src_w + sx) * channels;
   }
 
   // A operand packing: rows are positions.
   void pack(float* dst, int i0, int mc, int k0, int kc) const {
-    const int per_image = grid_h * grid_w;
     for (int s = 0; s < mc; s += kMR, dst += kMR * kc) {
       for (int r = 0; r < kMR; ++r) {
         const int i = i0 + s + r;
         if (s + r >= mc || i >= rows) {
           for (int k = 0; k < kc; ++k) dst[k * kMR + r] = 0.0f;
-          continue;
-        }
-        const int image = i / per_image, py = (i % per_image) / grid_w, px = i % grid_w;
-        int c = k0 % channels, kx = (k0 / channels) % kernel_w, ky = k0 / (channels * kernel_w);
-        for (int k = 0; k < kc;) {
-          const int run = min_int(channels - c, kc - k);
-          const float* p = pixel(image, py, px, ky, kx);
-          float* d = dst + k * kMR + r;
-          if (p != nullptr) {
-            for (int t = 0; t < run; ++t) d[t * kMR] = p[c + t];
-          } else {
-            for (int t = 0; t < run; ++t) d[t * kMR] = 0.0f;
-          }
-          k += run;
-          c = 0;
-          if (++kx == kernel_w) { kx = 0; ++ky; }
+        } else {
+          pack_row(dst + r, i, k0, kc);
         }
       }
     }
   }
 };
 
-// The transpose of Patches as an A operand: rows are (ky, kx, c), columns positions.
+// The transpose of Patches (a convolution, not its adjoint) as an A operand:
+// rows are (ky, kx, c), columns positions.
 struct PatchesTransposed {
   Patches p;
   int rows;  // kernel_h * kernel_w * channels
 
   void pack(float* dst, int i0, int mc, int k0, int kc) const {
-    const int per_image = p.grid_h * p.grid_w;
+    const int per_image = p.grid_h * p.grid_w, taps_row = p.kernel_w * p.channels;
     for (int s = 0; s < mc; s += kMR, dst += kMR * kc) {
-      // Rows of this sliver sharing one kernel offset read consecutive channels
-      // of one pixel: group them so each position costs one lookup per group.
-      struct Group { int first, count, ky, kx, c; } groups[kMR];
+      // Rows of this sliver in one kernel row read consecutive floats of one
+      // source row (kx * channels + c): group them into runs.
+      struct Group { int first, count, ky, column; } groups[kMR];
       int group_count = 0, live = 0;
       for (int r = 0; r < kMR && s + r < mc && i0 + s + r < rows; ++r, ++live) {
-        const int i = i0 + s + r;
-        const int c = i % p.channels, kx = (i / p.channels) % p.kernel_w, ky = i / (p.channels * p.kernel_w);
-        Group& last = groups[group_count > 0 ? group_count - 1 : 0];
-        if (group_count > 0 && last.ky == ky && last.kx == kx && last.c + last.count == c) {
-          ++last.count;
+        const int i = i0 + s + r, ky = i / taps_row, column = i % taps_row;
+        Group* last = group_count > 0 ? &groups[group_count - 1] : nullptr;
+        if (last != nullptr && last->ky == ky && last->column + last->count == column) {
+          ++last->count;
         } else {
-          groups[group_count++] = Group{r, 1, ky, kx, c};
+          groups[group_count++] = Group{r, 1, ky, column};
         }
       }
       int image = k0 / per_image, py = (k0 % per_image) / p.grid_w, px = k0 % p.grid_w;
       for (int k = 0; k < kc; ++k) {
         float* d = dst + k * kMR;
+        const int sx0 = px * p.stride_w - p.pad_left;  // source column of kx = 0
+        const int lo = (sx0 < 0 ? -sx0 : 0) * p.channels, hi = min_int(p.kernel_w, p.src_w - sx0) * p.channels;
         for (int g = 0; g < group_count; ++g) {
           const Group& gr = groups[g];
-          const float* src = p.pixel(image, py, px, gr.ky, gr.kx);
-          if (src != nullptr) {
-            for (int t = 0; t < gr.count; ++t) d[gr.first + t] = src[gr.c + t];
-          } else {
-            for (int t = 0; t < gr.count; ++t) d[gr.first + t] = 0.0f;
+          const int sy = py * p.stride_h + gr.ky - p.pad_top;
+          const bool row_inside = sy >= 0 && sy < p.src_h;
+          // Columns [a, b) of this group lie inside the image.
+          const int a = row_inside ? (gr.column > lo ? gr.column : lo) : gr.column + gr.count;
+          const int b = row_inside ? min_int(gr.column + gr.count, hi) : a;
+          float* out = d + gr.first;  // out[column - gr.column]
+          const int end = gr.column + gr.count;
+          for (int column = gr.column; column < a && column < end; ++column) out[column - gr.column] = 0.0f;
+          if (a < b) {
+            const float* in = p.src + ((std::ptrdiff_t(image) * p.src_h + sy) * p.src_w + sx0) * p.channels + a;
+            for (int column = a; column < b; ++column) out[column - gr.column] = in[column - a];
           }
+          for (int column = b > a ? b : a; column < end; ++column) out[column - gr.column] = 0.0f;
         }
         for (int r = live; r < kMR; ++r) d[r] = 0.0f;
         if (++px == p.grid_w) {

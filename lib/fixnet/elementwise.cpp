@@ -15,7 +15,7 @@ void relu_forward(std::size_t count, const float* x, float* y) {
 void relu_backward(std::size_t count, const float* y, const float* dy, float* dx) {
   std::size_t i = 0;
   for (; i + kLanes <= count; i += kLanes)
-    simd::store(dx + i, simd::select_positive(simd::load(y + i), simd::load(dy + i)));
+    simd::store(dx + i, simd::select(simd::greater(simd::load(y + i), simd::zero()), simd::load(dy + i)));
   for (; i < count; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 

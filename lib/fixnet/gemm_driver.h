@@ -140,17 +140,19 @@ struct Strided {
 
   float at(int i, int j) const { return data[i * row_stride + j * col_stride]; }
 
-  // Packs as the A operand (see multiply()).
+  // Packs as the A operand (see multiply()), reading memory in its own order.
   void pack(float* dst, int i0, int mc, int k0, int kc) const {
     for (int s = 0; s < mc; s += kMR, dst += kMR * kc) {
       const int live = min_int(kMR, min_int(mc - s, rows - i0 - s));
+      const float* src = data + (i0 + s) * row_stride + k0 * col_stride;
+      if (row_stride == 1) {  // columns contiguous: each k is a short contiguous run
+        for (int k = 0; k < kc; ++k)
+          for (int r = 0; r < kMR; ++r) dst[k * kMR + r] = r < live ? src[k * col_stride + r] : 0.0f;
+        continue;
+      }
       for (int r = 0; r < kMR; ++r) {
-        if (r >= live) {
-          for (int k = 0; k < kc; ++k) dst[k * kMR + r] = 0.0f;
-          continue;
-        }
-        const float* src = data + (i0 + s + r) * row_stride + k0 * col_stride;
-        for (int k = 0; k < kc; ++k) dst[k * kMR + r] = src[k * col_stride];
+        const float* row = src + r * row_stride;
+        for (int k = 0; k < kc; ++k) dst[k * kMR + r] = r < live ? row[k * col_stride] : 0.0f;
       }
     }
   }
@@ -164,15 +166,20 @@ struct StridedB {
     for (int s = 0; s < nc; s += kNR, dst += kNR * kc) {
       const int live = min_int(kNR, nc - s);
       const float* src = m.data + k0 * m.row_stride + (j0 + s) * m.col_stride;
-      if (m.col_stride == 1 && live == kNR) {
+      if (m.col_stride == 1 && live == kNR) {  // rows contiguous: vector copies
         for (int k = 0; k < kc; ++k)
           for (int v = 0; v < kNV; ++v)
             simd::store(dst + k * kNR + v * kLanes, simd::load(src + k * m.row_stride + v * kLanes));
-        continue;
-      }
-      for (int k = 0; k < kc; ++k) {
-        const float* row = src + k * m.row_stride;
-        for (int j = 0; j < kNR; ++j) dst[k * kNR + j] = j < live ? row[j * m.col_stride] : 0.0f;
+      } else if (m.row_stride == 1) {  // columns contiguous (a transpose): read each column in order
+        for (int j = 0; j < kNR; ++j) {
+          const float* column = src + j * m.col_stride;
+          for (int k = 0; k < kc; ++k) dst[k * kNR + j] = j < live ? column[k] : 0.0f;
+        }
+      } else {
+        for (int k = 0; k < kc; ++k) {
+          const float* row = src + k * m.row_stride;
+          for (int j = 0; j < kNR; ++j) dst[k * kNR + j] = j < live ? row[j * m.col_stride] : 0.0f;
+        }
       }
     }
   }

@@ -64,15 +64,41 @@ void max_pool_forward(const PoolGeometry& g, const float* x, float* y) {
 void max_pool_backward(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
   const int c = g.input.channels, w = g.input.width;
   const std::ptrdiff_t image_size = std::ptrdiff_t(g.input.height) * w * c;
-  for (std::ptrdiff_t i = 0; i < image_size * g.n; ++i) dx[i] = 0.0f;
+  // Overlapping windows add into dx; otherwise each input pixel is written by
+  // at most one window, and when the windows tile the image, by exactly one.
+  const bool overlapping = g.stride_h < g.kernel_h || g.stride_w < g.kernel_w;
+  const bool tiled = g.stride_h == g.kernel_h && g.stride_w == g.kernel_w && g.pad_top == 0 && g.pad_left == 0 &&
+                     g.output.height * g.stride_h >= g.input.height && g.output.width * g.stride_w >= g.input.width;
+  if (!tiled)
+    for (std::ptrdiff_t i = 0; i < image_size * g.n; ++i) dx[i] = 0.0f;
   for_each_window(g, x, [&](const Window& win, const float* image, std::ptrdiff_t out) {
     float* dx_image = dx + (image - x);
-    for (int ch = 0; ch < c; ++ch) {
-      std::ptrdiff_t best = (std::ptrdiff_t(win.y0) * w + win.x0) * c + ch;
+    const std::ptrdiff_t first = (std::ptrdiff_t(win.y0) * w + win.x0) * c;
+    int ch = 0;
+    for (; ch + simd::kLanes <= c; ch += simd::kLanes) {
+      simd::Vec top = simd::load(image + first + ch);
+      for (int iy = win.y0; iy < win.y1; ++iy)
+        for (int ix = win.x0; ix < win.x1; ++ix)
+          top = simd::max(top, simd::load(image + (std::ptrdiff_t(iy) * w + ix) * c + ch));
+      // The gradient goes to the first position (in scan order) holding the maximum.
+      const simd::Vec gradient = simd::load(dy + out + ch);
+      simd::Mask taken = simd::no_lanes();
+      for (int iy = win.y0; iy < win.y1; ++iy)
+        for (int ix = win.x0; ix < win.x1; ++ix) {
+          const std::ptrdiff_t at = (std::ptrdiff_t(iy) * w + ix) * c + ch;
+          const simd::Mask hit = simd::and_not(simd::equal(simd::load(image + at), top), taken);
+          taken = simd::either(taken, hit);
+          const simd::Vec v = simd::select(hit, gradient);
+          simd::store(dx_image + at, overlapping ? simd::add(simd::load(dx_image + at), v) : v);
+        }
+    }
+    for (; ch < c; ++ch) {
+      std::ptrdiff_t best = first + ch;
       for (int iy = win.y0; iy < win.y1; ++iy)
         for (int ix = win.x0; ix < win.x1; ++ix) {
           const std::ptrdiff_t at = (std::ptrdiff_t(iy) * w + ix) * c + ch;
           if (image[at] > image[best]) best = at;
+          if (!overlapping) dx_image[at] = 0.0f;
         }
       dx_image[best] += dy[out + ch];
     }

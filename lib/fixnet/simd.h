@@ -40,9 +40,13 @@ inline Vec max(Vec a, Vec b) { return _mm512_mask_max_ps(a, 0xFFFF, a, b); }
 inline Vec sqrt(Vec a) { return _mm512_mask_sqrt_ps(a, 0xFFFF, a); }
 inline Vec div(Vec a, Vec b) { return _mm512_mask_div_ps(a, 0xFFFF, a, b); }
 inline Vec mul_add(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }  // a*b + c
-inline Vec select_positive(Vec mask_src, Vec v) {  // v where mask_src > 0, else 0
-  return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(mask_src, _mm512_setzero_ps(), _CMP_GT_OQ), v);
-}
+using Mask = __mmask16;
+inline Mask equal(Vec a, Vec b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+inline Mask greater(Vec a, Vec b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+inline Mask and_not(Mask a, Mask b) { return Mask(a & ~b); }
+inline Mask either(Mask a, Mask b) { return Mask(a | b); }
+inline Mask no_lanes() { return 0; }
+inline Vec select(Mask m, Vec v) { return _mm512_maskz_mov_ps(m, v); }
 #elif defined(__AVX2__) && defined(__FMA__)
 using Vec = __m256;
 constexpr int kLanes = 8;
@@ -56,9 +60,13 @@ inline Vec max(Vec a, Vec b) { return _mm256_max_ps(a, b); }
 inline Vec sqrt(Vec a) { return _mm256_sqrt_ps(a); }
 inline Vec div(Vec a, Vec b) { return _mm256_div_ps(a, b); }
 inline Vec mul_add(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
-inline Vec select_positive(Vec mask_src, Vec v) {
-  return _mm256_and_ps(_mm256_cmp_ps(mask_src, _mm256_setzero_ps(), _CMP_GT_OQ), v);
-}
+using Mask = __m256;
+inline Mask equal(Vec a, Vec b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+inline Mask greater(Vec a, Vec b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+inline Mask and_not(Mask a, Mask b) { return _mm256_andnot_ps(b, a); }
+inline Mask either(Mask a, Mask b) { return _mm256_or_ps(a, b); }
+inline Mask no_lanes() { return _mm256_setzero_ps(); }
+inline Vec select(Mask m, Vec v) { return _mm256_and_ps(m, v); }
 #elif defined(__SSE2__)
 using Vec = __m128;
 constexpr int kLanes = 4;
@@ -72,9 +80,13 @@ inline Vec max(Vec a, Vec b) { return _mm_max_ps(a, b); }
 inline Vec sqrt(Vec a) { return _mm_sqrt_ps(a); }
 inline Vec div(Vec a, Vec b) { return _mm_div_ps(a, b); }
 inline Vec mul_add(Vec a, Vec b, Vec c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
-inline Vec select_positive(Vec mask_src, Vec v) {
-  return _mm_and_ps(_mm_cmpgt_ps(mask_src, _mm_setzero_ps()), v);
-}
+using Mask = __m128;
+inline Mask equal(Vec a, Vec b) { return _mm_cmpeq_ps(a, b); }
+inline Mask greater(Vec a, Vec b) { return _mm_cmpgt_ps(a, b); }
+inline Mask and_not(Mask a, Mask b) { return _mm_andnot_ps(b, a); }
+inline Mask either(Mask a, Mask b) { return _mm_or_ps(a, b); }
+inline Mask no_lanes() { return _mm_setzero_ps(); }
+inline Vec select(Mask m, Vec v) { return _mm_and_ps(m, v); }
 #elif defined(__wasm_simd128__)
 using Vec = v128_t;
 constexpr int kLanes = 4;
@@ -88,9 +100,13 @@ inline Vec max(Vec a, Vec b) { return wasm_f32x4_pmax(a, b); }
 inline Vec sqrt(Vec a) { return wasm_f32x4_sqrt(a); }
 inline Vec div(Vec a, Vec b) { return wasm_f32x4_div(a, b); }
 inline Vec mul_add(Vec a, Vec b, Vec c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
-inline Vec select_positive(Vec mask_src, Vec v) {
-  return wasm_v128_and(wasm_f32x4_gt(mask_src, wasm_f32x4_splat(0.0f)), v);
-}
+using Mask = v128_t;
+inline Mask equal(Vec a, Vec b) { return wasm_f32x4_eq(a, b); }
+inline Mask greater(Vec a, Vec b) { return wasm_f32x4_gt(a, b); }
+inline Mask and_not(Mask a, Mask b) { return wasm_v128_andnot(a, b); }
+inline Mask either(Mask a, Mask b) { return wasm_v128_or(a, b); }
+inline Mask no_lanes() { return wasm_i32x4_splat(0); }
+inline Vec select(Mask m, Vec v) { return wasm_v128_and(m, v); }
 #elif defined(__ARM_NEON) && defined(__aarch64__)
 using Vec = float32x4_t;
 constexpr int kLanes = 4;
@@ -104,9 +120,13 @@ inline Vec max(Vec a, Vec b) { return vmaxq_f32(a, b); }
 inline Vec sqrt(Vec a) { return vsqrtq_f32(a); }
 inline Vec div(Vec a, Vec b) { return vdivq_f32(a, b); }
 inline Vec mul_add(Vec a, Vec b, Vec c) { return vfmaq_f32(c, a, b); }
-inline Vec select_positive(Vec mask_src, Vec v) {
-  return vreinterpretq_f32_u32(vandq_u32(vcgtq_f32(mask_src, vdupq_n_f32(0.0f)), vreinterpretq_u32_f32(v)));
-}
+using Mask = uint32x4_t;
+inline Mask equal(Vec a, Vec b) { return vceqq_f32(a, b); }
+inline Mask greater(Vec a, Vec b) { return vcgtq_f32(a, b); }
+inline Mask and_not(Mask a, Mask b) { return vbicq_u32(a, b); }
+inline Mask either(Mask a, Mask b) { return vorrq_u32(a, b); }
+inline Mask no_lanes() { return vdupq_n_u32(0); }
+inline Vec select(Mask m, Vec v) { return vreinterpretq_f32_u32(vandq_u32(m, vreinterpretq_u32_f32(v))); }
 #else
 using Vec = float;
 constexpr int kLanes = 1;
@@ -120,8 +140,17 @@ inline Vec max(Vec a, Vec b) { return a > b ? a : b; }
 inline Vec sqrt(Vec a) { return std::sqrt(a); }
 inline Vec div(Vec a, Vec b) { return a / b; }
 inline Vec mul_add(Vec a, Vec b, Vec c) { return a * b + c; }
-inline Vec select_positive(Vec mask_src, Vec v) { return mask_src > 0.0f ? v : 0.0f; }
+using Mask = bool;
+inline Mask equal(Vec a, Vec b) { return a == b; }
+inline Mask greater(Vec a, Vec b) { return a > b; }
+inline Mask and_not(Mask a, Mask b) { return a && !b; }
+inline Mask either(Mask a, Mask b) { return a || b; }
+inline Mask no_lanes() { return false; }
+inline Vec select(Mask m, Vec v) { return m ? v : 0.0f; }
 #endif
+
+// Masks: equal/greater compare lane by lane; select(m, v) keeps v where m is
+// set and gives 0 elsewhere.
 
 // The name of the instruction set chosen at compile time, e.g. "avx512".
 constexpr const char* kName = FIXNET_SIMD_NAME;
