@@ -182,3 +182,38 @@ TEST_CASE("element-wise kernels compute their definitions") {
     CHECK(sums[std::size_t(j)] == doctest::Approx(s).epsilon(1e-6));
   }
 }
+
+TEST_CASE("work split among workers gives the serial results") {
+  // Shapes that split rows, columns (few rows) and the sum over K (tiny C).
+  struct Shape {
+    int m, n, k;
+  };
+  const Shape shapes[] = {{300, 70, 600}, {7, 900, 300}, {25, 32, 5000}, {1, 10, 2000}};
+  for (int workers : {2, 3, 5}) {
+    fixnet_test::TestScratch scratch(workers);
+    const Parallel parallel = fixnet_test::simulated_workers(workers);
+    for (const Shape& s : shapes) {
+      CAPTURE(workers);
+      CAPTURE(s.m);
+      const std::vector<float> a = random_values(std::size_t(s.m) * s.k, 50), b = random_values(std::size_t(s.k) * s.n, 51);
+      std::vector<float> c = random_values(std::size_t(s.m) * s.n, 52), c_ref = c;
+      matmul(s.m, s.n, s.k, a.data(), b.data(), c.data(), true, scratch.get(), parallel);
+      matmul_reference(s.m, s.n, s.k, a.data(), b.data(), c_ref.data(), true);
+      CHECK(max_relative_error(c.data(), c_ref.data(), c.size()) < 1e-4);
+    }
+    // The tutorial CNN's first layer: its filter gradient splits the sum over K.
+    const LayerSpec layer = conv2d(32, 5, 5, 1, Padding::same);
+    const ConvGeometry g = conv_geometry(layer, Dims{28, 28, 1}, 4);
+    const std::size_t ny = std::size_t(g.n) * g.output.size();
+    const std::vector<float> x = random_values(std::size_t(g.n) * 784, 53), dy = random_values(ny, 54),
+                             w = random_values(800, 55), bias = random_values(32, 56);
+    std::vector<float> dw(800), dw_ref(800), db(32), db_ref(32), y(ny), y_ref(ny);
+    conv2d_backward_filter(g, x.data(), dy.data(), dw.data(), db.data(), scratch.get(), parallel);
+    conv2d_backward_filter_reference(g, x.data(), dy.data(), dw_ref.data(), db_ref.data());
+    CHECK(max_relative_error(dw.data(), dw_ref.data(), dw.size()) < 1e-4);
+    conv2d_forward(g, x.data(), w.data(), bias.data(), y.data(), true, scratch.get(), parallel);
+    conv2d_forward_reference(g, x.data(), w.data(), bias.data(), y_ref.data());
+    for (float& v : y_ref) v = std::fmax(v, 0.0f);
+    CHECK(max_relative_error(y.data(), y_ref.data(), ny) < 1e-4);
+  }
+}

@@ -47,13 +47,35 @@ struct TestArena {
   std::vector<std::uint8_t> storage;
 };
 
-// Packing scratch for calling kernels directly, sized generously.
+// Matrix-multiply scratch for calling kernels directly, for up to `workers`
+// workers, sized generously.
 struct TestScratch {
-  explicit TestScratch(std::size_t a_floats = 1 << 20, std::size_t b_floats = 1 << 20)
-      : a(a_floats), b(b_floats), a_pointer(a.data()) {}
-  fixnet::GemmScratch get() const { return fixnet::GemmScratch{const_cast<float*>(b.data()), &a_pointer}; }
-  std::vector<float> a, b;
-  float* a_pointer;
+  explicit TestScratch(int workers = 1, std::size_t floats = 1 << 20)
+      : a(std::size_t(workers), std::vector<float>(floats)), b(a), partial(floats * std::size_t(workers)) {
+    for (int w = 0; w < workers; ++w) {
+      a_pointers.push_back(a[std::size_t(w)].data());
+      b_pointers.push_back(b[std::size_t(w)].data());
+    }
+  }
+  fixnet::GemmScratch get() { return fixnet::GemmScratch{a_pointers.data(), b_pointers.data(), partial.data()}; }
+  std::vector<std::vector<float>> a, b;
+  std::vector<float> partial;
+  std::vector<float*> a_pointers, b_pointers;
 };
+
+// A Parallel that runs every task on this thread, last first, naming worker
+// i % workers: it checks how kernels split work without real threads.
+inline fixnet::Parallel simulated_workers(int workers) {
+  fixnet::Parallel p;
+  p.workers = workers;
+  p.run = [](void* self, int count, fixnet::ParallelTask task, void* context) {
+    const int w = *static_cast<int*>(self);
+    for (int i = count - 1; i >= 0; --i) task(context, i, count, i % w);
+  };
+  static int stored[65];
+  stored[workers] = workers;
+  p.self = &stored[workers];
+  return p;
+}
 
 }  // namespace fixnet_test

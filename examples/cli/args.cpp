@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "thread_pool.h"
+
 namespace fixnet_cli {
 
 std::string Args::text(const std::string& name, const std::string& fallback) const {
@@ -28,6 +30,14 @@ bool Args::integer(const std::string& name, long long fallback, long long lo, lo
     return false;
   }
   out = v;
+  return true;
+}
+
+bool Args::threads(int& out, std::string& error) const {
+  const int hardware = fixnet_host::ThreadPool::hardware_threads();
+  long long n = 0;
+  if (!integer("threads", hardware < 64 ? hardware : 64, 1, 64, n, error)) return false;
+  out = int(n);
   return true;
 }
 

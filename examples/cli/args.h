@@ -18,6 +18,8 @@ struct Args {
   // Parses option `name` as an integer in [lo, hi] (fallback when absent).
   bool integer(const std::string& name, long long fallback, long long lo, long long hi, long long& out,
                std::string& error) const;
+  // --threads: 1..64, all hardware threads when absent.
+  bool threads(int& out, std::string& error) const;
   // Parses option `name` as a finite number in (lo, hi] (fallback when absent).
   bool number(const std::string& name, double fallback, double lo, double hi, double& out, std::string& error) const;
 };

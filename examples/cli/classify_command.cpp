@@ -9,6 +9,7 @@
 #include "fixnet/mnist.h"
 #include "fixnet/preprocess.h"
 #include "model_loader.h"
+#include "thread_pool.h"
 
 namespace fixnet_cli {
 
@@ -16,11 +17,15 @@ int classify_command(const Args& args) {
   if (!args.has("model-file")) return usage_error("classify needs --model-file FILE");
   if (args.positional.empty()) return usage_error("classify needs at least one IMAGE");
   std::string error;
+  int threads = 1;
+  if (!args.threads(threads, error)) return usage_error(error);
   fixnet_host::LoadedModel loaded;
-  if (!fixnet_host::load_model(args.text("model-file", ""), 1, loaded, error)) {
+  if (!fixnet_host::load_model(args.text("model-file", ""), 1, threads, loaded, error)) {
     report_error(error);
     return kExitFailure;
   }
+  fixnet_host::ThreadPool pool(threads);
+  loaded.model.set_parallel(pool.parallel());
   if (!(loaded.model.spec().input == fixnet::mnist::kInput)) {
     report_error("the model does not take 28x28 grayscale digits");
     return kExitFailure;

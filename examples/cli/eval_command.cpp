@@ -5,6 +5,7 @@
 #include "fixnet/evaluate.h"
 #include "mnist_files.h"
 #include "model_loader.h"
+#include "thread_pool.h"
 
 namespace fixnet_cli {
 
@@ -12,11 +13,15 @@ int eval_command(const Args& args) {
   if (!args.has("model-file")) return usage_error("eval needs --model-file FILE");
   if (!args.positional.empty()) return usage_error("eval takes no positional arguments");
   std::string error;
+  int threads = 1;
+  if (!args.threads(threads, error)) return usage_error(error);
   fixnet_host::LoadedModel loaded;
-  if (!fixnet_host::load_model(args.text("model-file", ""), 100, loaded, error)) {
+  if (!fixnet_host::load_model(args.text("model-file", ""), 100, threads, loaded, error)) {
     report_error(error);
     return kExitFailure;
   }
+  fixnet_host::ThreadPool pool(threads);
+  loaded.model.set_parallel(pool.parallel());
   fixnet_host::MnistData data;
   if (!fixnet_host::load_mnist(fixnet_host::mnist_directory(args.text("data", "")), data, error)) {
     report_error(error);

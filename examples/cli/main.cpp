@@ -10,12 +10,12 @@ namespace {
 const char* kUsage =
     "usage:\n"
     "  fixnet-mnist train --model softmax|cnn [--data DIR] [--steps N] [--batch N] [--lr X]\n"
-    "                     [--keep-prob X] [--seed N] [--out FILE]\n"
-    "  fixnet-mnist eval --model-file FILE [--data DIR]\n"
-    "  fixnet-mnist classify --model-file FILE IMAGE...\n"
+    "                     [--keep-prob X] [--seed N] [--out FILE] [--threads N]\n"
+    "  fixnet-mnist eval --model-file FILE [--data DIR] [--threads N]\n"
+    "  fixnet-mnist classify --model-file FILE [--threads N] IMAGE...\n"
     "\n"
     "Defaults are the tutorial's recipes: softmax 1000 steps of 100, gradient descent 0.5;\n"
-    "cnn 20000 steps of 50, Adam 1e-4, dropout keep 0.5. Seed 0.\n"
+    "cnn 20000 steps of 50, Adam 1e-4, dropout keep 0.5. Seed 0. Threads: all cores.\n"
     "--data DIR holds the four MNIST files (raw or .gz); without it $MNIST_DIR, then data/mnist.\n"
     "classify reads PNG, JPEG, BMP or PGM images of a digit and prints PATH<TAB>DIGIT<TAB>PROBABILITY.\n";
 
@@ -50,9 +50,9 @@ int main(int argc, char** argv) {
     int (*run)(const Args&);
   };
   const Command commands[] = {
-      {"train", {"model", "data", "steps", "batch", "lr", "keep-prob", "seed", "out"}, train_command},
-      {"eval", {"model-file", "data"}, eval_command},
-      {"classify", {"model-file"}, classify_command},
+      {"train", {"model", "data", "steps", "batch", "lr", "keep-prob", "seed", "out", "threads"}, train_command},
+      {"eval", {"model-file", "data", "threads"}, eval_command},
+      {"classify", {"model-file", "threads"}, classify_command},
   };
   for (const Command& c : commands) {
     if (command != c.name) continue;

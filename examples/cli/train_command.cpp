@@ -14,6 +14,7 @@
 #include "host_files.h"
 #include "mnist_files.h"
 #include "progress.h"
+#include "thread_pool.h"
 
 namespace fixnet_cli {
 
@@ -49,8 +50,9 @@ int train_command(const Args& args) {
   }
   long long steps, batch, seed;
   double lr, keep = 1.0;
+  int threads = 1;
   std::string error;
-  if (!args.integer("steps", recipe.steps, 1, 1000000000, steps, error) ||
+  if (!args.threads(threads, error) || !args.integer("steps", recipe.steps, 1, 1000000000, steps, error) ||
       !args.integer("batch", recipe.batch, 1, 60000, batch, error) ||
       !args.integer("seed", 0, 0, 0x7fffffffffffffffLL, seed, error) ||
       !args.number("lr", recipe.optimizer.learning_rate, 0.0, 100.0, lr, error))
@@ -79,19 +81,22 @@ int train_command(const Args& args) {
   fixnet::PlanOptions options;
   options.batch = int(batch);
   options.optimizer = recipe.optimizer.kind;
+  options.workers = threads;
   const fixnet::Plan plan = fixnet::plan(recipe.spec, options);
   auto arena = fixnet_host::allocate_arena(plan.bytes);
   fixnet::Model model;
   fixnet::Status s = arena ? model.init(recipe.spec, options, arena.get(), plan.bytes)
                            : fixnet::fail(fixnet::Error::arena_too_small, "out of memory for the arena");
+  fixnet_host::ThreadPool pool(threads);
+  if (s.ok()) s = model.set_parallel(pool.parallel());
   if (!s.ok()) {
     report_error(s.message);
     return kExitFailure;
   }
   std::printf("fixnet: training %s on %d images from %s: %lld steps of %lld, %s %g, seed %lld\n", recipe.name,
               data.train.count, data.directory.c_str(), steps, batch, optimizer_name(recipe.optimizer.kind), lr, seed);
-  std::printf("fixnet: %zu parameters, arena %.1f MB, kernels %s, 1 thread\n", model.parameter_count(),
-              plan.bytes / 1e6, fixnet::simd::kName);
+  std::printf("fixnet: %zu parameters, arena %.1f MB, kernels %s, %d thread%s\n", model.parameter_count(),
+              plan.bytes / 1e6, fixnet::simd::kName, threads, threads == 1 ? "" : "s");
   std::fflush(stdout);
 
   fixnet::Rng rng{static_cast<std::uint64_t>(seed)};

@@ -8,7 +8,7 @@
 
 namespace fixnet_host {
 
-bool load_model(const std::string& path, int batch, LoadedModel& out, std::string& error) {
+bool load_model(const std::string& path, int batch, int workers, LoadedModel& out, std::string& error) {
   std::vector<std::uint8_t> bytes;
   if (!read_file(path, bytes, error)) return false;
   fixnet::ModelSpec spec;
@@ -16,6 +16,7 @@ bool load_model(const std::string& path, int batch, LoadedModel& out, std::strin
   if (s.ok()) {
     fixnet::PlanOptions options;
     options.batch = batch;
+    options.workers = workers;
     const fixnet::Plan plan = fixnet::plan(spec, options);
     out.arena = allocate_arena(plan.bytes);
     if (!out.arena) {

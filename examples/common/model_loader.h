@@ -16,7 +16,8 @@ struct LoadedModel {
 };
 
 // Reads the model file at `path` (any architecture it records) and builds an
-// inference model for batches of up to `batch` with its parameters.
-bool load_model(const std::string& path, int batch, LoadedModel& out, std::string& error);
+// inference model for batches of up to `batch`, with scratch for `workers`
+// threads, holding its parameters.
+bool load_model(const std::string& path, int batch, int workers, LoadedModel& out, std::string& error);
 
 }  // namespace fixnet_host

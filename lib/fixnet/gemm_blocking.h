@@ -32,10 +32,27 @@ constexpr std::size_t pack_b_floats(int N, int K) {
   return std::size_t(min_int(kKC, K)) * std::size_t(min_int(kNC, round_up(N, kNR)));
 }
 
-// Packing buffers: pack_b shared by all workers, pack_a[w] for worker w.
+constexpr int ceil_div(int x, int m) { return (x + m - 1) / m; }
+
+// How many parts the sum over K is split into so `workers` threads all get a
+// share of C[M, N] = A[M, K] . B[K, N]: 1 unless C has fewer tiles than workers.
+constexpr int k_parts(int M, int N, int K, int workers) {
+  if (workers <= 1 || ceil_div(M, kMC) * ceil_div(N, kNR) >= workers) return 1;
+  return min_int(workers, ceil_div(K, kKC));
+}
+
+// Floats of partial sums a K-split product needs besides C itself.
+constexpr std::size_t partial_floats(int M, int N, int K, int workers) {
+  return std::size_t(k_parts(M, N, K, workers) - 1) * std::size_t(M) * std::size_t(N);
+}
+
+// Scratch of the matrix-multiply core, per worker w: pack_a[w] (an A block),
+// pack_b[w] (a B panel; pack_b[0] is the panel all workers share unless the
+// sum over K is split), and partial[p] for K-split part p >= 1 ([M, N]).
 struct Workspace {
-  float* pack_b = nullptr;
   float* const* pack_a = nullptr;
+  float* const* pack_b = nullptr;
+  float* partial = nullptr;  // parts 1.. at partial + (p - 1) * M * N
 };
 
 }  // namespace gemm

@@ -91,6 +91,27 @@ void parallel_for(const Parallel& parallel, int count, F& f) {
 //     writes dst[s*MR*kc + k*MR + r] = A(i0 + s*MR + r, k0 + k), zero for rows >= M.
 //   b.pack(dst, k0, kc, j0, cols): for each NR-column sliver s of [j0, j0+cols),
 //     writes dst[s*NR*kc + k*NR + j] = B(k0 + k, j0 + s*NR + j), zero past N.
+// Runs the micro-kernels of one A block (rows [ic, ic + mc), packed in pa)
+// against B slivers [s0, s1) of a panel packed in pb, for the K block of kc.
+inline void block_kernels(const float* pa, const float* pb, int mc, int kc, int nc, int s0, int s1, float* c,
+                          std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
+  for (int jr = s0 * kNR; jr < nc && jr < s1 * kNR; jr += kNR) {
+    const int cols = min_int(kNR, nc - jr);
+    for (int ir = 0; ir < mc; ir += kMR)
+      edge_kernel(kc, pa + std::ptrdiff_t(ir) * kc, pb + std::ptrdiff_t(jr) * kc, c + std::ptrdiff_t(ir) * ldc + jr,
+                  ldc, min_int(kMR, mc - ir), cols, accumulate, bias ? bias + jr : nullptr, relu);
+  }
+}
+
+// C[M, N] = epilogue(A[M, K] . B[K, N]), on parallel.workers threads: B panels
+// are packed by all workers, then C tiles (row blocks, split by columns too
+// when there are few) are shared out; when C has too few tiles, the sum over
+// K is split instead and the parts added in a fixed order (deterministic for
+// a given worker count). Operand contracts:
+//   a.pack(dst, i0, rows, k0, kc): for each MR-row sliver s of rows [i0, i0+rows),
+//     writes dst[s*MR*kc + k*MR + r] = A(i0 + s*MR + r, k0 + k), zero for rows >= M.
+//   b.pack(dst, k0, kc, j0, cols): for each NR-column sliver s of [j0, j0+cols),
+//     writes dst[s*NR*kc + k*NR + j] = B(k0 + k, j0 + s*NR + j), zero past N.
 template <class A, class B>
 void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdiff_t ldc,
               Epilogue epilogue, const Workspace& ws, const Parallel& parallel) {
@@ -103,30 +124,69 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       }
     return;
   }
+  const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
+  const int m_blocks = ceil_div(M, kMC), k_blocks = ceil_div(K, kKC);
+  const int parts = k_parts(M, N, K, workers);
+
+  if (parts > 1) {
+    // Part p sums K blocks [p*k_blocks/parts, (p+1)*k_blocks/parts): part 0
+    // into C with the epilogue's start, the others into partial sums.
+    auto part = [&](int p, int, int worker) {
+      const int first = p * k_blocks / parts, last = (p + 1) * k_blocks / parts;
+      float* out = p == 0 ? c : ws.partial + std::ptrdiff_t(p - 1) * M * N;
+      const std::ptrdiff_t ld = p == 0 ? ldc : N;
+      for (int jc = 0; jc < N; jc += kNC) {
+        const int nc = min_int(kNC, N - jc);
+        for (int kb = first; kb < last; ++kb) {
+          const int pc = kb * kKC, kc = min_int(kKC, K - pc);
+          const bool accumulate = kb > first || (p == 0 && epilogue.accumulate);
+          const float* bias = p == 0 && !accumulate && epilogue.bias ? epilogue.bias + jc : nullptr;
+          b.pack(ws.pack_b[worker], pc, kc, jc, nc);
+          for (int ic = 0; ic < M; ic += kMC) {
+            const int mc = min_int(kMC, M - ic);
+            a.pack(ws.pack_a[worker], ic, mc, pc, kc);
+            block_kernels(ws.pack_a[worker], ws.pack_b[worker], mc, kc, nc, 0, ceil_div(nc, kNR),
+                          out + std::ptrdiff_t(ic) * ld + jc, ld, accumulate, bias, false);
+          }
+        }
+      }
+    };
+    parallel_for(parallel, parts, part);
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        float x = c[i * ldc + j];
+        for (int p = 1; p < parts; ++p) x += ws.partial[std::ptrdiff_t(p - 1) * M * N + std::ptrdiff_t(i) * N + j];
+        c[i * ldc + j] = epilogue.relu && x < 0.0f ? 0.0f : x;
+      }
+    return;
+  }
+
+  float* panel = ws.pack_b[0];
   for (int jc = 0; jc < N; jc += kNC) {
     const int nc = min_int(kNC, N - jc);
+    const int slivers = ceil_div(nc, kNR);
+    // Few row blocks: split the columns too, so every worker has tiles.
+    const int n_parts = m_blocks >= 2 * workers ? 1 : min_int(slivers, workers);
+    const int b_parts = min_int(slivers, workers);
     for (int pc = 0; pc < K; pc += kKC) {
       const int kc = min_int(kKC, K - pc);
       const bool accumulate = epilogue.accumulate || pc > 0;
       const bool relu = epilogue.relu && pc + kc == K;
       const float* bias = (epilogue.bias && !accumulate) ? epilogue.bias + jc : nullptr;
-      b.pack(ws.pack_b, pc, kc, jc, nc);
-      const int blocks = (M + kMC - 1) / kMC;
-      auto block = [&](int index, int, int worker) {
-        const int ic = index * kMC;
-        const int mc = min_int(kMC, M - ic);
-        float* pa = ws.pack_a[worker];
-        a.pack(pa, ic, mc, pc, kc);
-        for (int jr = 0; jr < nc; jr += kNR) {
-          const int cols = min_int(kNR, nc - jr);
-          const float* pb = ws.pack_b + std::ptrdiff_t(jr) * kc;
-          for (int ir = 0; ir < mc; ir += kMR) {
-            edge_kernel(kc, pa + std::ptrdiff_t(ir) * kc, pb, c + std::ptrdiff_t(ic + ir) * ldc + jc + jr,
-                        ldc, min_int(kMR, mc - ir), cols, accumulate, bias ? bias + jr : nullptr, relu);
-          }
-        }
+      auto pack_panel = [&](int part, int, int) {
+        const int s0 = part * slivers / b_parts, s1 = (part + 1) * slivers / b_parts;
+        if (s0 < s1)
+          b.pack(panel + std::ptrdiff_t(s0) * kNR * kc, pc, kc, jc + s0 * kNR, min_int(nc, s1 * kNR) - s0 * kNR);
       };
-      parallel_for(parallel, blocks, block);
+      parallel_for(parallel, b_parts, pack_panel);
+      auto tile = [&](int index, int, int worker) {
+        const int ic = (index / n_parts) * kMC, part = index % n_parts;
+        const int mc = min_int(kMC, M - ic);
+        a.pack(ws.pack_a[worker], ic, mc, pc, kc);
+        block_kernels(ws.pack_a[worker], panel, mc, kc, nc, part * slivers / n_parts, (part + 1) * slivers / n_parts,
+                      c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate, bias, relu);
+      };
+      parallel_for(parallel, m_blocks * n_parts, tile);
     }
   }
 }

@@ -12,27 +12,28 @@
 
 namespace fixnet {
 
-// Scratch for the matrix-multiply core: one shared B panel and one A block per worker.
+// Scratch for the matrix-multiply core (see gemm::Workspace).
 using GemmScratch = gemm::Workspace;
 
-// Packing space (floats) a layer's matrix multiplies need: `a` per worker,
-// `b` shared; the maximum over its forward and backward products.
+// Scratch floats a layer's matrix multiplies need on `workers` threads: `a`
+// and `b` per worker, `partial` in all (K-split partial sums); the maximum
+// over its forward and backward products.
 struct GemmNeeds {
-  std::size_t a = 0, b = 0;
+  std::size_t a = 0, b = 0, partial = 0;
 };
 
-constexpr GemmNeeds gemm_needs(int m, int n, int k) {
-  return GemmNeeds{gemm::pack_a_floats(m, k), gemm::pack_b_floats(n, k)};
+constexpr GemmNeeds gemm_needs(int m, int n, int k, int workers) {
+  return GemmNeeds{gemm::pack_a_floats(m, k), gemm::pack_b_floats(n, k), gemm::partial_floats(m, n, k, workers)};
 }
 
 constexpr GemmNeeds max_needs(GemmNeeds x, GemmNeeds y) {
-  return GemmNeeds{x.a > y.a ? x.a : y.a, x.b > y.b ? x.b : y.b};
+  return GemmNeeds{x.a > y.a ? x.a : y.a, x.b > y.b ? x.b : y.b, x.partial > y.partial ? x.partial : y.partial};
 }
 
 // Forward y = x.w, weight gradient x^T.dy, input gradient dy.w^T.
-constexpr GemmNeeds dense_gemm_needs(int n, int inputs, int units) {
-  return max_needs(max_needs(gemm_needs(n, units, inputs), gemm_needs(inputs, units, n)),
-                   gemm_needs(n, inputs, units));
+constexpr GemmNeeds dense_gemm_needs(int n, int inputs, int units, int workers) {
+  return max_needs(max_needs(gemm_needs(n, units, inputs, workers), gemm_needs(inputs, units, n, workers)),
+                   gemm_needs(n, inputs, units, workers));
 }
 
 // --- matrix multiply --------------------------------------------------------
@@ -76,13 +77,13 @@ constexpr ConvGeometry conv_geometry(const LayerSpec& layer, Dims input, int n) 
 }
 
 // Forward, filter gradient and input gradient products of a convolution.
-constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g) {
+constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
   const int positions = g.n * g.output.height * g.output.width;
   const int pixels = g.n * g.input.height * g.input.width;
   const int taps = g.kernel_h * g.kernel_w;
-  return max_needs(max_needs(gemm_needs(positions, g.output.channels, taps * g.input.channels),
-                             gemm_needs(taps * g.input.channels, g.output.channels, positions)),
-                   gemm_needs(pixels, g.input.channels, taps * g.output.channels));
+  return max_needs(max_needs(gemm_needs(positions, g.output.channels, taps * g.input.channels, workers),
+                             gemm_needs(taps * g.input.channels, g.output.channels, positions, workers)),
+                   gemm_needs(pixels, g.input.channels, taps * g.output.channels, workers));
 }
 
 // y[n, oh, ow, f] = sum over (ky, kx, c) of x[n, oy*sh+ky-pt, ox*sw+kx-pl, c] . w[ky, kx, c, f]

@@ -10,6 +10,8 @@ namespace fixnet {
 
 namespace {
 
+constexpr std::size_t kGrain = 64;  // element-wise work is split in whole cache lines (and vectors)
+
 void fill(float* data, std::size_t count, Init init, Rng& rng) {
   for (std::size_t i = 0; i < count; ++i) {
     switch (init.kind) {
@@ -18,6 +20,30 @@ void fill(float* data, std::size_t count, Init init, Rng& rng) {
       case Init::truncated_normal: data[i] = rng.truncated_normal(init.value); break;
     }
   }
+}
+
+// Calls f(begin, end) on parallel.workers pieces of [0, count), each a
+// multiple of `grain` except the last.
+template <class F>
+void for_ranges(const Parallel& parallel, std::size_t count, std::size_t grain, F f) {
+  const std::size_t pieces = std::size_t(parallel.workers);
+  const std::size_t step = (count / pieces + grain - 1) / grain * grain;
+  auto piece = [&](int i, int, int) {
+    const std::size_t begin = std::size_t(i) * step, end = begin + step < count ? begin + step : count;
+    if (begin < end) f(begin, end);
+  };
+  parallel.for_each(int(pieces), [](void* ctx, int i, int n, int w) { (*static_cast<decltype(piece)*>(ctx))(i, n, w); },
+                    &piece);
+}
+
+// Max-pooling forward or backward on parallel.workers groups of whole images.
+template <class F>
+void for_image_groups(const Parallel& parallel, const PoolGeometry& g, F f) {
+  for_ranges(parallel, std::size_t(g.n), 1, [&](std::size_t begin, std::size_t end) {
+    PoolGeometry part = g;
+    part.n = int(end - begin);
+    f(part, std::ptrdiff_t(begin) * g.input.size(), std::ptrdiff_t(begin) * g.output.size());
+  });
 }
 
 }  // namespace
@@ -40,8 +66,11 @@ Status Model::init(const ModelSpec& spec, const PlanOptions& options, void* aren
   parameters_ = external_ ? external_parameters : floats(plan_.parameters);
   gradients_ = plan_.gradients == kNoBuffer ? nullptr : floats(plan_.gradients);
   optimizer_state_ = plan_.optimizer_state == kNoBuffer ? nullptr : floats(plan_.optimizer_state);
-  for (int w = 0; w < kMaxWorkers; ++w)
+  for (int w = 0; w < kMaxWorkers; ++w) {
     pack_a_[w] = w < options.workers ? floats(plan_.pack_a) + std::size_t(w) * plan_.pack_a_floats : nullptr;
+    pack_b_[w] = w < options.workers ? floats(plan_.pack_b) + std::size_t(w) * plan_.pack_b_floats : nullptr;
+  }
+  scratch_ = GemmScratch{pack_a_, pack_b_, floats(plan_.partial)};
   parallel_ = Parallel{};
   steps_ = 0;
   last_input_ = nullptr;
@@ -100,7 +129,7 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
   if (training && plan_.options.optimizer == OptimizerKind::none)
     return fail(Error::invalid_argument, "an inference plan cannot run training forward passes");
   if (training && rng == nullptr) return fail(Error::invalid_argument, "training forward needs a random generator");
-  const GemmScratch scratch{floats(plan_.pack_b), pack_a_};
+  const GemmScratch& scratch = scratch_;
   for (int i = 0; i < plan_.spec.layer_count; ++i) {
     const LayerSpec& l = plan_.spec.layers[i];
     const LayerPlan& lp = plan_.layers[i];
@@ -117,7 +146,11 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
       case LayerKind::conv2d:
         conv2d_forward(conv_geometry(l, lp.input, n), x, w, b, y, lp.fused_relu, scratch, parallel_);
         break;
-      case LayerKind::max_pool: max_pool_forward(pool_geometry(l, lp.input, n), x, y); break;
+      case LayerKind::max_pool:
+        for_image_groups(parallel_, pool_geometry(l, lp.input, n), [&](const PoolGeometry& part, std::ptrdiff_t in, std::ptrdiff_t out) {
+          max_pool_forward(part, x + in, y + out);
+        });
+        break;
       case LayerKind::relu: relu_forward(count, x, y); break;
       case LayerKind::dropout: {
         if (!training) {  // the identity at evaluation
@@ -127,7 +160,9 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
         float* mask = floats(lp.mask_offset);
         const float scale = 1.0f / l.keep_prob;
         for (std::size_t k = 0; k < count; ++k) mask[k] = rng->uniform() < l.keep_prob ? scale : 0.0f;
-        multiply_elementwise(count, x, mask, y);
+        for_ranges(parallel_, count, kGrain, [&](std::size_t b, std::size_t e) {
+          multiply_elementwise(e - b, x + b, mask + b, y + b);
+        });
         break;
       }
       case LayerKind::flatten: break;
@@ -143,7 +178,7 @@ void Model::backward(float* logits_gradient, int n) {
   float* dy = logits_gradient;
   // The gradient with respect to a layer's input goes to whichever buffer dy is not in.
   auto spare = [&]() { return dy == buffers[0] ? buffers[1] : buffers[0]; };
-  const GemmScratch scratch{floats(plan_.pack_b), pack_a_};
+  const GemmScratch& scratch = scratch_;
   for (int i = plan_.spec.layer_count - 1; i >= 0; --i) {
     const LayerSpec& l = plan_.spec.layers[i];
     const LayerPlan& lp = plan_.layers[i];
@@ -162,14 +197,27 @@ void Model::backward(float* logits_gradient, int n) {
         break;
       }
       case LayerKind::max_pool:
-        if (dx != nullptr) max_pool_backward(pool_geometry(l, lp.input, n), x, dy, dx);
+        if (dx != nullptr)
+          for_image_groups(parallel_, pool_geometry(l, lp.input, n), [&](const PoolGeometry& part, std::ptrdiff_t in, std::ptrdiff_t out) {
+            max_pool_backward(part, x + in, dy + out, dx + in);
+          });
         break;
       case LayerKind::relu:
-        if (dx != nullptr) relu_backward(count, floats(lp.output_offset), dy, dy);
+        if (dx != nullptr) {
+          const float* y = floats(lp.output_offset);
+          for_ranges(parallel_, count, kGrain, [&](std::size_t b, std::size_t e) {
+            relu_backward(e - b, y + b, dy + b, dy + b);
+          });
+        }
         dx = nullptr;
         break;
       case LayerKind::dropout:
-        if (dx != nullptr) multiply_elementwise(count, dy, floats(lp.mask_offset), dy);
+        if (dx != nullptr) {
+          const float* mask = floats(lp.mask_offset);
+          for_ranges(parallel_, count, kGrain, [&](std::size_t b, std::size_t e) {
+            multiply_elementwise(e - b, dy + b, mask + b, dy + b);
+          });
+        }
         dx = nullptr;
         break;
       case LayerKind::flatten: dx = nullptr; break;
@@ -200,10 +248,15 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   float* params = mutable_parameters();
   ++steps_;
   if (optimizer.kind == OptimizerKind::adam) {
-    adam_update(params, gradients_, optimizer_state_, optimizer_state_ + plan_.parameter_count,
-                plan_.parameter_count, optimizer, steps_);
+    float* m = optimizer_state_;
+    float* v = optimizer_state_ + plan_.parameter_count;
+    for_ranges(parallel_, plan_.parameter_count, kGrain, [&](std::size_t b, std::size_t e) {
+      adam_update(params + b, gradients_ + b, m + b, v + b, e - b, optimizer, steps_);
+    });
   } else {
-    gradient_descent_update(params, gradients_, plan_.parameter_count, optimizer.learning_rate);
+    for_ranges(parallel_, plan_.parameter_count, kGrain, [&](std::size_t b, std::size_t e) {
+      gradient_descent_update(params + b, gradients_ + b, e - b, optimizer.learning_rate);
+    });
   }
   return ok_status();
 }

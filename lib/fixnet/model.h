@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fixnet/kernels.h"
 #include "fixnet/optimizer.h"
 #include "fixnet/parallel.h"
 #include "fixnet/plan.h"
@@ -96,6 +97,8 @@ class Model {
   float* optimizer_state_ = nullptr;
   const float* last_input_ = nullptr;
   float* pack_a_[kMaxWorkers] = {};
+  float* pack_b_[kMaxWorkers] = {};
+  GemmScratch scratch_{};
   Parallel parallel_{};
   std::int64_t steps_ = 0;
   bool ready_ = false;

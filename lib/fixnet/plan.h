@@ -56,8 +56,11 @@ struct Plan {
   std::size_t labels = 0;                    // staging for one batch of labels [batch] (bytes)
   std::size_t backward[2] = {kNoBuffer, kNoBuffer};  // ping-pong gradients [backward_floats]
   std::size_t backward_floats = 0;
-  std::size_t pack_b = 0, pack_b_floats = 0;  // shared B panel
-  std::size_t pack_a = 0, pack_a_floats = 0;  // worker w's A block at pack_a + w * pack_a_floats floats
+  // Matrix-multiply scratch: worker w's A block at pack_a + w * pack_a_floats
+  // floats, its B panel likewise; K-split partial sums at partial.
+  std::size_t pack_a = 0, pack_a_floats = 0;
+  std::size_t pack_b = 0, pack_b_floats = 0;
+  std::size_t partial = 0, partial_floats = 0;
   std::size_t bytes = 0;                      // the arena size this plan needs
 };
 
@@ -169,27 +172,30 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     p.backward[1] = detail::take(&end, largest * f);
   }
 
-  // Matrix-multiply packing space: the largest any layer needs.
+  // Matrix-multiply scratch: the largest any layer needs.
+  const int w = options.workers;
   GemmNeeds needs{};
   for (int i = 0; i < spec.layer_count; ++i) {
     const LayerSpec& l = spec.layers[i];
     const LayerPlan& lp = p.layers[i];
     GemmNeeds layer{};
     if (l.kind == LayerKind::dense) {
-      layer = training ? dense_gemm_needs(options.batch, lp.input.size(), l.units)
-                       : gemm_needs(options.batch, l.units, lp.input.size());
+      layer = training ? dense_gemm_needs(options.batch, lp.input.size(), l.units, w)
+                       : gemm_needs(options.batch, l.units, lp.input.size(), w);
     } else if (l.kind == LayerKind::conv2d) {
       const ConvGeometry g = conv_geometry(l, lp.input, options.batch);
-      layer = training ? conv2d_gemm_needs(g)
+      layer = training ? conv2d_gemm_needs(g, w)
                        : gemm_needs(options.batch * lp.output.height * lp.output.width, l.units,
-                                    l.window_h * l.window_w * lp.input.channels);
+                                    l.window_h * l.window_w * lp.input.channels, w);
     }
     needs = max_needs(needs, layer);
   }
-  p.pack_b_floats = needs.b;
   p.pack_a_floats = detail::align_up(needs.a * f) / f;
-  p.pack_b = detail::take(&end, needs.b * f);
-  p.pack_a = detail::take(&end, p.pack_a_floats * f * std::size_t(options.workers));
+  p.pack_b_floats = detail::align_up(needs.b * f) / f;
+  p.partial_floats = needs.partial;
+  p.pack_a = detail::take(&end, p.pack_a_floats * f * std::size_t(w));
+  p.pack_b = detail::take(&end, p.pack_b_floats * f * std::size_t(w));
+  p.partial = detail::take(&end, p.partial_floats * f);
   p.bytes = detail::align_up(end);
   return p;
 }

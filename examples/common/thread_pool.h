@@ -1,0 +1,53 @@
+// fixnet host support: a fixed pool of threads, created once, that runs
+// fixnet's parallel kernels (fixnet::Parallel). The calling thread is worker
+// 0 and takes tasks too; nothing is allocated per call.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "fixnet/parallel.h"
+
+namespace fixnet_host {
+
+class ThreadPool {
+ public:
+  // Starts threads - 1 workers (threads >= 1).
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // The fixnet::Parallel that runs tasks on this pool.
+  fixnet::Parallel parallel();
+  int threads() const { return int(workers_.size()) + 1; }
+
+  // The number of hardware threads (at least 1).
+  static int hardware_threads();
+
+ private:
+  static void run(void* self, int count, fixnet::ParallelTask task, void* context);
+  void work(int worker);
+  // Takes task indices of the current job until none are left.
+  void drain(int worker);
+
+  std::vector<std::thread> workers_;
+  // The current job. run() writes it, then bumps generation_; it stays
+  // unchanged until every worker has checked in, so workers read it freely.
+  fixnet::ParallelTask task_ = nullptr;
+  void* context_ = nullptr;
+  int count_ = 0;
+  std::atomic<int> next_{0};
+  std::atomic<int> checked_in_{0};
+  std::atomic<unsigned> generation_{0};
+  std::atomic<bool> stopping_{false};
+  // Sleeping workers wait here; run() notifies only when someone sleeps.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  int sleepers_ = 0;
+};
+
+}  // namespace fixnet_host

@@ -1,0 +1,349 @@
+#!/usr/bin/env node
+// fixnet browser test: the web demo in headless Chromium, as a person uses it.
+// Serves web/, the wasm build and MNIST with tools/server.py on a free port,
+// waits for "ready", trains the softmax recipe (test accuracy >= 0.90), draws
+// digits with the mouse and checks the prediction and its bars, saves the
+// model, loads it back, refuses a corrupted file, reloads the page to see the
+// model restored, and takes screenshots (desktop and phone). Prints measured
+// numbers and "N passed, N failed"; exits 0, 1 on failure, 77 without data or
+// wasm build.
+//
+//   node tests/browser/page_test.mjs [SCREENSHOT.png]   (default build-wasm/page.png)
+//
+// Environment: MNIST_DIR (default data/mnist), FIXNET_WASM_DIR (default
+// build-wasm/wasm), FIXNET_TEST_MODEL (a .fxn file to load instead of the one
+// saved), FIXNET_TEST_CNN_SECONDS (also train the CNN that long and report it),
+// CHROMIUM (default /usr/bin/chromium).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { DIGITS, PLACEMENTS } from './digits.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WASM_DIR = path.resolve(process.env.FIXNET_WASM_DIR || path.join(ROOT, 'build-wasm/wasm'));
+const DATA_DIR = path.resolve(process.env.MNIST_DIR || path.join(ROOT, 'data/mnist'));
+const SCREENSHOT = path.resolve(process.argv[2] || path.join(ROOT, 'build-wasm/page.png'));
+const CNN_SECONDS = Number(process.env.FIXNET_TEST_CNN_SECONDS || 0);
+const MNIST_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// Checks ---------------------------------------------------------------------------
+
+let passed = 0, failed = 0;
+const summary = [];
+
+function check(ok, what) {
+  if (ok) ++passed;
+  else {
+    ++failed;
+    console.log(`FAIL: ${what}`);
+  }
+  return ok;
+}
+
+const report = (label, text) => summary.push(`  ${label.padEnd(26)} ${text}`);
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+function skip(why) {
+  console.log(`page_test: skipped: ${why}`);
+  process.exit(77);
+}
+
+// The server --------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(port) {
+  const server = spawn('python3', [path.join(ROOT, 'tools/server.py'), '--port', String(port),
+    '--web', path.join(ROOT, 'web'), '--wasm', WASM_DIR, '--data', DATA_DIR], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  for (let i = 0; i < 100; ++i) {
+    if (server.exitCode !== null) throw new Error(`tools/server.py exited with ${server.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return { server, exited };
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  server.kill();
+  throw new Error('tools/server.py did not answer within 10 s');
+}
+
+// The page -----------------------------------------------------------------------------
+
+// Long tasks of the main thread, from page start, for the training window.
+function observeLongTasks() {
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+const statusText = (page) => page.textContent('#status');
+
+async function waitForStatus(page, pattern, timeout = 60000) {
+  await page.waitForFunction((source) => new RegExp(source, 'i').test(document.getElementById('status').textContent),
+    pattern.source, { timeout });
+  return statusText(page);
+}
+
+// Presses #train and resolves when the full test evaluation is shown; times
+// (ms from the press, page clock) of the first test accuracy >= 0.90 and of
+// the final one, and the longest main-thread task in between.
+async function trainAndTime(page) {
+  const times = await page.evaluate(() => new Promise((resolve) => {
+    const value = document.getElementById('test-accuracy');
+    const label = document.getElementById('test-accuracy-label');
+    const start = performance.now();
+    let reached = null;
+    new MutationObserver(() => {
+      const now = performance.now();
+      if (reached === null && Number(value.textContent) >= 0.9) reached = now - start;
+      if (/^all /.test(label.textContent)) resolve({ start, reached, done: now - start });
+    }).observe(label, { childList: true, characterData: true, subtree: true });
+    document.getElementById('train').click();
+  }));
+  const longest = await page.evaluate(({ start, done }) => Math.max(0, ...window.__longTasks
+    .filter((t) => t.start + t.duration >= start && t.start <= start + done).map((t) => t.duration)), times);
+  return { ...times, longest };
+}
+
+// Draws `strokes` (see digits.mjs) with the mouse at `placement`.
+async function drawDigit(page, strokes, { cx, cy, size }) {
+  const box = await page.locator('#draw').boundingBox();
+  const at = ([x, y]) => [box.x + box.width * (cx + x * size), box.y + box.height * (cy + y * size)];
+  for (const stroke of strokes) {
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const p of stroke.slice(1)) await page.mouse.move(...at(p));
+    await page.mouse.up();
+  }
+}
+
+// The prediction once it has stopped changing: { digit, probabilities, ink }
+// (ink: the sum of the model's 28x28 view, 0..1 a pixel).
+async function settledPrediction(page) {
+  let last = '', stableSince = Date.now();
+  for (const deadline = Date.now() + 10000; Date.now() < deadline;) {
+    const state = await page.evaluate(() => {
+      const digit = document.getElementById('prediction').dataset.digit;
+      const probabilities = [...document.querySelectorAll('#probabilities li')].map((li) => Number(li.dataset.probability));
+      const pixels = document.getElementById('model-input').getContext('2d').getImageData(0, 0, 28, 28).data;
+      let ink = 0;
+      for (let i = 0; i < pixels.length; i += 4) ink += pixels[i] / 255;
+      return JSON.stringify({ digit: digit === undefined ? null : Number(digit), probabilities, ink });
+    });
+    if (state !== last) {
+      last = state;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 300) return JSON.parse(state);
+    await page.waitForTimeout(50);
+  }
+  throw new Error('the prediction did not settle within 10 s');
+}
+
+// Draws `digit` and checks the prediction's consistency; returns it.
+async function drawAndCheck(page, digit, placement) {
+  await page.click('#clear');
+  await page.waitForSelector('#prediction:not([data-digit])');
+  await drawDigit(page, DIGITS[digit], placement);
+  const p = await settledPrediction(page);
+  const sum = p.probabilities.reduce((a, b) => a + b, 0);
+  const top = p.probabilities.indexOf(Math.max(...p.probabilities));
+  check(p.digit !== null, `a prediction for a drawn ${digit}`);
+  check(Math.abs(sum - 1) < 1e-3, `probabilities of a drawn ${digit} sum to 1 (${sum})`);
+  check(top === p.digit, `the largest bar (${top}) is the predicted digit (${p.digit})`);
+  return p;
+}
+
+// Mean ink (sum of pixels / 255) of each digit in MNIST's test set.
+function mnistInk() {
+  const images = zlib.gunzipSync(fs.readFileSync(path.join(DATA_DIR, 't10k-images-idx3-ubyte.gz')));
+  const labels = zlib.gunzipSync(fs.readFileSync(path.join(DATA_DIR, 't10k-labels-idx1-ubyte.gz')));
+  const sums = new Array(10).fill(0), counts = new Array(10).fill(0);
+  for (let i = 0; i < labels.length - 8; ++i) {
+    let ink = 0;
+    for (let j = 0; j < 784; ++j) ink += images[16 + i * 784 + j];
+    sums[labels[8 + i]] += ink / 255;
+    ++counts[labels[8 + i]];
+  }
+  return sums.map((s, d) => s / counts[d]);
+}
+
+// The test ------------------------------------------------------------------------------
+
+async function run(page, port) {
+  // Load to ready.
+  const loadStart = Date.now();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  const ready = await waitForStatus(page, /ready|error|No MNIST/);
+  check(/^ready/.test(ready), `status says ready (${ready})`);
+  report('page load to ready', `${seconds(Date.now() - loadStart)} (${ready})`);
+
+  // Softmax, the tutorial's recipe.
+  check(await page.inputValue('#model') === 'softmax', 'the softmax is the default model');
+  const t = await trainAndTime(page);
+  const accuracy = Number(await page.textContent('#test-accuracy'));
+  const label = await page.textContent('#test-accuracy-label');
+  const rate = await page.textContent('#images-per-second');
+  check(accuracy >= 0.9, `softmax test accuracy >= 0.90 (${accuracy})`);
+  report('softmax (1,000 x 100)', `test accuracy ${accuracy} on ${label}; >= 0.90 shown ${t.reached === null ? 'never' : `${seconds(t.reached)}`} after Train, ` +
+    `final ${seconds(t.done)} after; ${rate} images/s`);
+  report('longest main-thread task', t.longest > 0 ? `${t.longest.toFixed(0)} ms during training` : 'none over 50 ms during training');
+  check(t.longest < 200, `no main-thread task over 200 ms during training (${t.longest.toFixed(0)} ms)`);
+  const wrong = await page.locator('#mistakes li').count();
+  check(wrong > 0, `misclassified test digits shown (${wrong})`);
+  check(await page.locator('#weights canvas').count() === 10, 'ten softmax weight maps');
+
+  // Drawing.
+  const ink = mnistInk();
+  const results = [];
+  for (let d = 0; d < 10; ++d) {
+    const placement = PLACEMENTS[d % PLACEMENTS.length];
+    const p = await drawAndCheck(page, d, placement);
+    results.push({ digit: d, predicted: p.digit, inkRatio: p.ink / ink[d] });
+  }
+  const recognised = results.filter((r) => r.predicted === r.digit).length;
+  const ratios = results.map((r) => r.inkRatio);
+  check(recognised >= 6, `at least 6 of 10 drawn digits recognised (${recognised})`);
+  const meanRatio = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  check(meanRatio > 0.7 && meanRatio < 1.4, `drawn strokes MNIST-like: ink ${meanRatio.toFixed(2)}x MNIST's`);
+  report('drawn digits', `${recognised}/10 recognised (${results.map((r) => `${r.digit}->${r.predicted}`).join(' ')}); ` +
+    `ink of the model's view ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x MNIST's, mean ${meanRatio.toFixed(2)}x`);
+  await page.click('#clear');
+  check(await page.getAttribute('#prediction', 'data-digit') === null, 'an empty pad has no prediction');
+
+  // Model files: save, load it back, refuse a corrupted copy.
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fixnet-page-test-'));
+  try {
+    let model = process.env.FIXNET_TEST_MODEL;
+    if (!model) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+      model = path.join(work, download.suggestedFilename());
+      await download.saveAs(model);
+      const saved = fs.readFileSync(model);
+      // The softmax's file: header 24 + 2 layers x 32 + count 8 + 7,850 floats + CRC 4.
+      check(saved.subarray(0, 4).toString() === 'FXNM' && saved.length === 31500 && model.endsWith('.fxn'),
+        `saved a softmax model file (${path.basename(model)}, ${saved.length} bytes)`);
+    }
+    await page.setInputFiles('#model-file', model);
+    const loaded = await waitForStatus(page, /^loaded .*test accuracy|could not/);
+    check(/^loaded .*test accuracy/.test(loaded), `a valid model file loads and is tested (${loaded})`);
+    const bytes = fs.readFileSync(model);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x40;
+    const corrupt = path.join(work, 'corrupt.fxn');
+    fs.writeFileSync(corrupt, bytes);
+    await page.setInputFiles('#model-file', corrupt);
+    const refused = await waitForStatus(page, /could not load/);
+    check(/previous model/.test(refused) && await page.getAttribute('#status', 'class') === 'error', `a corrupted file is refused (${refused})`);
+    const after = await drawAndCheck(page, 7, PLACEMENTS[0]);
+    check(after.digit !== null, 'predictions still work after a refused file');
+    report('model files', `loaded ${path.basename(model)} (${bytes.length.toLocaleString('en')} B); corrupted copy: "${refused}"`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+
+  // Screenshots: desktop, then phone.
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phone = SCREENSHOT.replace(/(\.png)?$/, '-phone.png');
+  await page.screenshot({ path: phone, fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `nothing wider than a phone's 390 px (overflow ${overflow} px)`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  report('screenshots', `${SCREENSHOT}, ${phone}`);
+
+  // A reload restores the last model from IndexedDB.
+  await page.reload();
+  const restored = await waitForStatus(page, /restored|error/);
+  check(/ready.*restored/.test(restored), `the model survives a reload (${restored})`);
+  const p = await drawAndCheck(page, 3, PLACEMENTS[2]);
+  report('reload', `${restored}; drawn 3 -> ${p.digit}`);
+
+  if (CNN_SECONDS > 0) await cnnRun(page);
+}
+
+// Trains the CNN recipe for CNN_SECONDS, drawing a digit halfway (a
+// prediction must come while it trains), and reports its measured numbers.
+async function cnnRun(page) {
+  await page.selectOption('#model', 'cnn');
+  check(await page.inputValue('#steps') === '20000' && await page.inputValue('#batch') === '50', 'the CNN recipe fills the fields');
+  await page.click('#clear');
+  await page.click('#train');
+  await page.waitForTimeout(CNN_SECONDS * 500);
+  await drawDigit(page, DIGITS[2], PLACEMENTS[0]);
+  const drawn = Date.now();
+  await page.waitForSelector('#prediction[data-digit]', { timeout: 10000 });
+  const predictionMs = Date.now() - drawn;
+  const predicted = await page.getAttribute('#prediction', 'data-digit');
+  await page.waitForTimeout(CNN_SECONDS * 500);
+  const pausing = Date.now();
+  await page.click('#pause');
+  await waitForStatus(page, /paused/);
+  const pauseMs = Date.now() - pausing;
+  const [steps, rate, accuracy, label] = await Promise.all(['#steps-done', '#images-per-second', '#test-accuracy', '#test-accuracy-label']
+    .map((s) => page.textContent(s)));
+  const longest = await page.evaluate(() => Math.max(0, ...window.__longTasks.map((t) => t.duration)));
+  report(`CNN, ${CNN_SECONDS} s`, `${steps} steps, ${rate} images/s, test accuracy ${accuracy} (${label}); ` +
+    `drawn 2 -> ${predicted} ${predictionMs} ms after the last stroke; paused ${pauseMs} ms after the click; ` +
+    `longest main-thread task since load ${longest.toFixed(0)} ms`);
+  await page.screenshot({ path: SCREENSHOT.replace(/(\.png)?$/, '-cnn.png'), fullPage: true });
+  await page.click('#reset');
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(WASM_DIR, 'fixnet.mjs')) || !fs.existsSync(path.join(WASM_DIR, 'fixnet.wasm'))) {
+    skip(`no wasm build in ${WASM_DIR}: run meson setup build-wasm --cross-file cross/emscripten.ini && ninja -C build-wasm`);
+  }
+  const missing = MNIST_FILES.filter((f) => !fs.existsSync(path.join(DATA_DIR, f)));
+  if (missing.length) skip(`no MNIST in ${DATA_DIR} (${missing.join(', ')}): run tools/fetch-mnist or set MNIST_DIR`);
+  report('wasm', `fixnet.wasm ${fs.statSync(path.join(WASM_DIR, 'fixnet.wasm')).size.toLocaleString('en')} B, ` +
+    `fixnet.mjs ${fs.statSync(path.join(WASM_DIR, 'fixnet.mjs')).size.toLocaleString('en')} B`);
+
+  const port = await freePort();
+  const { server, exited } = await startServer(port);
+  const stopServer = () => server.exitCode === null && server.kill();
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { stopServer(); process.exit(1); });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fixnet-chromium-'));
+  let context = null;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: BROWSER_ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
+    const page = context.pages()[0] ?? await context.newPage();
+    page.on('pageerror', (e) => check(false, `no page error (${e.message})`));
+    await page.addInitScript(observeLongTasks);
+    await run(page, port);
+  } catch (e) {
+    check(false, `the test ran to its end (${e.stack})`);
+  } finally {
+    await context?.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+    stopServer();
+    await exited;
+  }
+  console.log('fixnet page test');
+  for (const line of summary) console.log(line);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();
