@@ -107,7 +107,7 @@ TEST_CASE("the matrix-multiply core matches the reference on awkward sizes") {
   fixnet_test::TestScratch scratch;
   const int sizes[] = {1, 3, 7, 13, 17, 33, 65, 300};
   for (int m : sizes)
-    for (int n : {1, 5, 16, 31, 33, 70})
+    for (int n : {1, 5, 16, 31, 33, 70, 300})
       for (int k : {1, 9, 257, 600}) {
         CAPTURE(m);
         CAPTURE(n);
@@ -188,7 +188,7 @@ TEST_CASE("work split among workers gives the serial results") {
   struct Shape {
     int m, n, k;
   };
-  const Shape shapes[] = {{300, 70, 600}, {7, 900, 300}, {25, 32, 5000}, {1, 10, 2000}};
+  const Shape shapes[] = {{300, 70, 600}, {7, 900, 300}, {25, 32, 5000}, {1, 10, 2000}, {3, 1100, 300}};
   for (int workers : {2, 3, 5}) {
     fixnet_test::TestScratch scratch(workers);
     const Parallel parallel = fixnet_test::simulated_workers(workers);

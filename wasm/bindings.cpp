@@ -1,10 +1,12 @@
 // fixnet web: the C functions the page's worker calls. Thin: each translates
 // between JavaScript's view of memory and lib/, which does all the work. All
-// storage is static and sized in page_memory.h; nothing is allocated.
+// storage is static and sized in page_memory.h; nothing is allocated but the
+// thread pool of the threaded build, once.
 #include <emscripten/emscripten.h>
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "fixnet/batches.h"
 #include "fixnet/evaluate.h"
@@ -15,6 +17,9 @@
 #include "fixnet/preprocess.h"
 #include "fixnet/simd.h"
 #include "page_memory.h"
+#if defined(__EMSCRIPTEN_PTHREADS__)
+#include "thread_pool.h"
+#endif
 
 using namespace fixnet;
 using namespace fixnet_web;
@@ -37,6 +42,10 @@ OptimizerSettings g_optimizer;
 Dataset g_train, g_test;
 bool g_have_data = false, g_have_model = false, g_trainable = false;
 Status g_status;
+Parallel g_parallel;  // one thread until fx_set_threads
+#if defined(__EMSCRIPTEN_PTHREADS__)
+std::optional<fixnet_host::ThreadPool> g_pool;
+#endif
 
 // Buffers JavaScript fills or reads, by number.
 enum Buffer { train_images, train_labels, test_images, test_labels, model_file, image, buffer_count };
@@ -91,6 +100,24 @@ EMSCRIPTEN_KEEPALIVE const char* fx_simd() { return simd::kName; }
 EMSCRIPTEN_KEEPALIVE std::uint32_t fx_arena_bytes() { return std::uint32_t(kArenaBytes); }
 EMSCRIPTEN_KEEPALIVE std::uint32_t fx_static_bytes() { return std::uint32_t(kStaticBytes); }
 
+// Uses `threads` threads (1..8) in the threaded build; returns how many it uses
+// (always 1 in the single-threaded build).
+EMSCRIPTEN_KEEPALIVE int fx_set_threads(int threads) {
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  threads = threads < 1 ? 1 : (threads > kWorkers ? kWorkers : threads);
+  g_pool.reset();
+  g_parallel = Parallel{};
+  if (threads > 1) {
+    g_pool.emplace(threads);
+    g_parallel = g_pool->parallel();
+  }
+#else
+  threads = 1;
+#endif
+  if (g_have_model) g_model.set_parallel(g_parallel);
+  return threads;
+}
+
 // --- data ------------------------------------------------------------------------
 
 // Parses the four IDX files JavaScript wrote into buffers 0..3 (their byte counts given).
@@ -133,6 +160,7 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
   g_optimizer = recipe.optimizer;
   g_optimizer.learning_rate = learning_rate;
   Status s = g_model.init(recipe.spec, {batch, g_optimizer.kind, kWorkers}, g_arena, sizeof g_arena);
+  if (s.ok()) s = g_model.set_parallel(g_parallel);
   if (!s.ok()) return report(s);
   g_rng.reseed(seed);
   g_model.initialize_parameters(g_rng);
@@ -175,6 +203,19 @@ EMSCRIPTEN_KEEPALIVE int fx_evaluate(int first, int count) {
   return s.ok() ? correct : -1;
 }
 EMSCRIPTEN_KEEPALIVE const std::uint8_t* fx_predictions() { return g_predictions; }
+
+// The class the model gives test image `index` (one forward pass of batch 1), or -1.
+EMSCRIPTEN_KEEPALIVE int fx_predict_test_image(int index) {
+  if (!g_have_model || !g_have_data || index < 0 || index >= g_test.count) {
+    report(fail(Error::invalid_argument, "no model, no data or no such test image"));
+    return -1;
+  }
+  image_to_floats(g_test, index, g_model.input_buffer());
+  const float* logits = nullptr;
+  const Status s = g_model.forward(g_model.input_buffer(), 1, false, nullptr, &logits);
+  report(s);
+  return s.ok() ? argmax(logits, g_model.classes()) : -1;
+}
 
 // --- drawing ------------------------------------------------------------------------
 
@@ -221,6 +262,7 @@ EMSCRIPTEN_KEEPALIVE int fx_model_load(std::uint32_t size) {
     return report(fail(Error::arena_too_small, "model file holds a network too large for this page"));
   g_have_model = g_trainable = false;
   s = g_model.init(spec, options, g_arena, sizeof g_arena);
+  if (s.ok()) s = g_model.set_parallel(g_parallel);
   if (s.ok()) s = load_model_file(g_model_file, size, &g_model);
   if (!s.ok()) return report(s);
   g_have_model = true;

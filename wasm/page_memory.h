@@ -15,17 +15,26 @@ namespace fixnet_web {
 constexpr int kMaxSoftmaxBatch = 1000;
 constexpr int kMaxCnnBatch = 100;
 constexpr int kEvaluationBatch = 100;  // batch of a model loaded from a file
+// Threads the module may use: the threaded build plans scratch for up to 8.
+constexpr int kMaxThreadedWorkers = 8;
+#if defined(__EMSCRIPTEN_PTHREADS__)
+constexpr int kWorkers = kMaxThreadedWorkers;
+#else
 constexpr int kWorkers = 1;
+#endif
 
 constexpr std::size_t max_size(std::size_t a, std::size_t b) { return a > b ? a : b; }
 
-// The arena: the largest of every plan the page can build.
-constexpr std::size_t kArenaBytes = max_size(
-    max_size(fixnet::plan(fixnet::mnist::cnn_spec(), {kMaxCnnBatch, fixnet::OptimizerKind::adam, kWorkers}).bytes,
-             fixnet::plan(fixnet::mnist::softmax_spec(),
-                          {kMaxSoftmaxBatch, fixnet::OptimizerKind::gradient_descent, kWorkers})
-                 .bytes),
-    fixnet::plan(fixnet::mnist::cnn_spec(), {kEvaluationBatch, fixnet::OptimizerKind::none, kWorkers}).bytes);
+// The arena for `workers` threads: the largest of every plan the page can build.
+constexpr std::size_t arena_bytes(int workers) {
+  return max_size(
+      max_size(fixnet::plan(fixnet::mnist::cnn_spec(), {kMaxCnnBatch, fixnet::OptimizerKind::adam, workers}).bytes,
+               fixnet::plan(fixnet::mnist::softmax_spec(),
+                            {kMaxSoftmaxBatch, fixnet::OptimizerKind::gradient_descent, workers})
+                   .bytes),
+      fixnet::plan(fixnet::mnist::cnn_spec(), {kEvaluationBatch, fixnet::OptimizerKind::none, workers}).bytes);
+}
+constexpr std::size_t kArenaBytes = arena_bytes(kWorkers);
 
 // MNIST as IDX files: header plus payload.
 constexpr std::size_t kTrainCount = 60000, kTestCount = 10000, kPixels = 28 * 28;
@@ -41,8 +50,11 @@ constexpr std::size_t kModelFileBytes = fixnet::model_file_size(fixnet::mnist::c
 constexpr int kMaxImageSide = 1024;
 constexpr std::size_t kImageBytes = std::size_t(kMaxImageSide) * kMaxImageSide * 4;
 
-constexpr std::size_t kStaticBytes = kArenaBytes + kTrainImagesBytes + kTrainLabelsBytes + kTestImagesBytes +
-                                     kTestLabelsBytes + kTrainCount * sizeof(int) + kTestCount + kModelFileBytes +
-                                     kImageBytes;
+// All static storage of a build for `workers` threads.
+constexpr std::size_t static_bytes(int workers) {
+  return arena_bytes(workers) + kTrainImagesBytes + kTrainLabelsBytes + kTestImagesBytes + kTestLabelsBytes +
+         kTrainCount * sizeof(int) + kTestCount + kModelFileBytes + kImageBytes;
+}
+constexpr std::size_t kStaticBytes = static_bytes(kWorkers);
 
 }  // namespace fixnet_web

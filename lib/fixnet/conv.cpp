@@ -145,6 +145,8 @@ struct WeightsForInputGradient {
   const float* w;
   int kernel_h, kernel_w, channels, filters;
 
+  const float* in_place(int, int, std::ptrdiff_t*) const { return nullptr; }
+
   void pack(float* dst, int k0, int kc, int j0, int nc) const {
     for (int s = 0; s < nc; s += kNR, dst += kNR * kc) {
       const int live = min_int(kNR, nc - s);

@@ -26,28 +26,29 @@ struct Epilogue {
   bool relu = false;
 };
 
-// c[MR, NR] (=|+=) a_packed[kc, MR]^T . b_packed[kc, NR], starting from `init`
-// (bias row or zeros) when overwriting.
-inline void micro_kernel(int kc, const float* __restrict a, const float* __restrict b,
-                         float* __restrict c, std::ptrdiff_t ldc, bool accumulate,
-                         const float* bias, bool relu) {
+// c[R, NR] (=|+=) A . B over kc, starting from the bias row (or zeros) when
+// overwriting: A packed with kMR floats per k (its first R rows used), B rows
+// ldb floats apart (kNR when packed, the matrix's row stride when read in place).
+template <int R>
+inline void micro_kernel(int kc, const float* __restrict a, const float* __restrict b, std::ptrdiff_t ldb,
+                         float* __restrict c, std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
   using simd::Vec;
-  Vec acc[kMR][kNV];
+  Vec acc[R][kNV];
   for (int v = 0; v < kNV; ++v) {
     const Vec init = bias ? simd::load(bias + v * kLanes) : simd::zero();
-    for (int r = 0; r < kMR; ++r) acc[r][v] = init;
+    for (int r = 0; r < R; ++r) acc[r][v] = init;
   }
   for (int k = 0; k < kc; ++k) {
     Vec bv[kNV];
     for (int v = 0; v < kNV; ++v) bv[v] = simd::load(b + v * kLanes);
-    for (int r = 0; r < kMR; ++r) {
+    for (int r = 0; r < R; ++r) {
       const Vec av = simd::broadcast(a[r]);
       for (int v = 0; v < kNV; ++v) acc[r][v] = simd::mul_add(av, bv[v], acc[r][v]);
     }
     a += kMR;
-    b += kNR;
+    b += ldb;
   }
-  for (int r = 0; r < kMR; ++r) {
+  for (int r = 0; r < R; ++r) {
     for (int v = 0; v < kNV; ++v) {
       float* p = c + r * ldc + v * kLanes;
       Vec x = accumulate ? simd::add(simd::load(p), acc[r][v]) : acc[r][v];
@@ -57,11 +58,25 @@ inline void micro_kernel(int kc, const float* __restrict a, const float* __restr
   }
 }
 
-// The micro-kernel on a tile that may be cut short by the edges of C.
-inline void edge_kernel(int kc, const float* a, const float* b, float* c, std::ptrdiff_t ldc,
+// micro_kernel<rows> for any rows in 1..R.
+template <int R>
+inline void rows_kernel(int rows, int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c,
+                        std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
+  if constexpr (R > 1) {
+    if (rows < R) {
+      rows_kernel<R - 1>(rows, kc, a, b, ldb, c, ldc, accumulate, bias, relu);
+      return;
+    }
+  }
+  micro_kernel<R>(kc, a, b, ldb, c, ldc, accumulate, bias, relu);
+}
+
+// The micro-kernel on a tile of C cut short by its edges: rows <= kMR run
+// exactly; fewer than kNR columns go through a local tile.
+inline void edge_kernel(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc,
                         int rows, int cols, bool accumulate, const float* bias, bool relu) {
-  if (rows == kMR && cols == kNR) {
-    micro_kernel(kc, a, b, c, ldc, accumulate, bias, relu);
+  if (cols == kNR) {
+    rows_kernel<kMR>(rows, kc, a, b, ldb, c, ldc, accumulate, bias, relu);
     return;
   }
   alignas(64) float tile[kMR * kNR];
@@ -69,7 +84,7 @@ inline void edge_kernel(int kc, const float* a, const float* b, float* c, std::p
   if (bias) {
     for (int j = 0; j < kNR; ++j) bias_tile[j] = j < cols ? bias[j] : 0.0f;
   }
-  micro_kernel(kc, a, b, tile, kNR, false, bias ? bias_tile : nullptr, false);
+  rows_kernel<kMR>(rows, kc, a, b, ldb, tile, kNR, false, bias ? bias_tile : nullptr, false);
   for (int r = 0; r < rows; ++r) {
     for (int j = 0; j < cols; ++j) {
       float x = tile[r * kNR + j] + (accumulate ? c[r * ldc + j] : 0.0f);
@@ -91,16 +106,114 @@ void parallel_for(const Parallel& parallel, int count, F& f) {
 //     writes dst[s*MR*kc + k*MR + r] = A(i0 + s*MR + r, k0 + k), zero for rows >= M.
 //   b.pack(dst, k0, kc, j0, cols): for each NR-column sliver s of [j0, j0+cols),
 //     writes dst[s*NR*kc + k*NR + j] = B(k0 + k, j0 + s*NR + j), zero past N.
+//   b.in_place(k0, j0, &ldb): &B(k0, j0) if B's rows are contiguous (row k0+k
+//     at + k*ldb), else null.
+// B for the micro-kernels of one K block: a packed panel, and optionally the
+// matrix itself for full slivers that can be read in place (direct != null).
+struct PanelView {
+  const float* packed;  // sliver s at packed + s * kNR * kc
+  const float* direct;  // B(k0, j0), or null
+  std::ptrdiff_t ldb;   // row stride of direct
+};
+
 // Runs the micro-kernels of one A block (rows [ic, ic + mc), packed in pa)
-// against B slivers [s0, s1) of a panel packed in pb, for the K block of kc.
-inline void block_kernels(const float* pa, const float* pb, int mc, int kc, int nc, int s0, int s1, float* c,
+// against B slivers [s0, s1) for the K block of kc.
+inline void block_kernels(const float* pa, const PanelView& panel, int mc, int kc, int nc, int s0, int s1, float* c,
                           std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
   for (int jr = s0 * kNR; jr < nc && jr < s1 * kNR; jr += kNR) {
     const int cols = min_int(kNR, nc - jr);
+    const bool in_place = panel.direct != nullptr && cols == kNR;
+    const float* pb = in_place ? panel.direct + jr : panel.packed + std::ptrdiff_t(jr) * kc;
+    const std::ptrdiff_t ldb = in_place ? panel.ldb : kNR;
     for (int ir = 0; ir < mc; ir += kMR)
-      edge_kernel(kc, pa + std::ptrdiff_t(ir) * kc, pb + std::ptrdiff_t(jr) * kc, c + std::ptrdiff_t(ir) * ldc + jr,
-                  ldc, min_int(kMR, mc - ir), cols, accumulate, bias ? bias + jr : nullptr, relu);
+      edge_kernel(kc, pa + std::ptrdiff_t(ir) * kc, pb, ldb, c + std::ptrdiff_t(ir) * ldc + jr, ldc,
+                  min_int(kMR, mc - ir), cols, accumulate, bias ? bias + jr : nullptr, relu);
   }
+}
+
+// B is read in place, unpacked, when it is row-major and C has this few rows
+// (packing would cost more than it saves).
+constexpr int kDirectRows = 4 * kMR;
+
+// For C with at most kStreamRows rows and a row-major B (a matrix-vector
+// product, like a dense layer on one example): B is streamed row by row, each
+// row once, into accumulators spanning many columns.
+constexpr int kStreamRows = 4;
+#if defined(__AVX512F__)
+constexpr int kStreamVectors = 16;  // accumulators per call, of 32 registers
+#else
+constexpr int kStreamVectors = 8;
+#endif
+
+// c[R, V*kLanes] (=|+=) A . B for one K block: A packed as for micro_kernel, B
+// row k at b + k*ldb.
+template <int R, int V>
+inline void stream_kernel(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc,
+                          bool accumulate, const float* bias, bool relu) {
+  using simd::Vec;
+  Vec acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = accumulate ? simd::load(c + r * ldc + v * kLanes) : bias ? simd::load(bias + v * kLanes) : simd::zero();
+  for (int k = 0; k < kc; ++k, a += kMR, b += ldb) {
+    for (int r = 0; r < R; ++r) {
+      const Vec av = simd::broadcast(a[r]);
+      for (int v = 0; v < V; ++v) acc[r][v] = simd::mul_add(av, simd::load(b + v * kLanes), acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) simd::store(c + r * ldc + v * kLanes, relu ? simd::max(acc[r][v], simd::zero()) : acc[r][v]);
+}
+
+// stream_kernel<rows, kStreamVectors / rows> for rows in 1..R.
+template <int R>
+inline void stream_rows(int rows, int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c,
+                        std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
+  if constexpr (R > 1) {
+    if (rows < R) {
+      stream_rows<R - 1>(rows, kc, a, b, ldb, c, ldc, accumulate, bias, relu);
+      return;
+    }
+  }
+  stream_kernel<R, kStreamVectors / R>(kc, a, b, ldb, c, ldc, accumulate, bias, relu);
+}
+
+// The streaming product over all of K and N; workers take column chunks.
+template <class A>
+void stream_multiply(int M, int N, int K, const A& a, const float* b, std::ptrdiff_t ldb, float* c,
+                     std::ptrdiff_t ldc, Epilogue epilogue, const Workspace& ws, const Parallel& parallel) {
+  const int width = (kStreamVectors / M) * kLanes;  // columns per chunk
+  const int chunks = N / width;                     // full chunks; the rest via the tile kernels
+  const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
+  const int parts = min_int(workers, chunks > 0 ? chunks : 1);
+  auto part = [&](int p, int, int worker) {
+    float* pa = ws.pack_a[worker];
+    for (int pc = 0; pc < K; pc += kKC) {
+      const int kc = min_int(kKC, K - pc);
+      const bool accumulate = epilogue.accumulate || pc > 0, relu = epilogue.relu && pc + kc == K;
+      a.pack(pa, 0, M, pc, kc);
+      for (int j = p * chunks / parts * width; j < (p + 1) * chunks / parts * width; j += width)
+        stream_rows<kStreamRows>(M, kc, pa, b + pc * ldb + j, ldb, c + j, ldc, accumulate,
+                                 epilogue.bias && !accumulate ? epilogue.bias + j : nullptr, relu);
+      if (p == parts - 1) {  // columns past the last full chunk, a partial sliver copied out
+        for (int j = chunks * width; j < N; j += kNR) {
+          const int cols = min_int(kNR, N - j);
+          const float* bj = b + pc * ldb + j;
+          std::ptrdiff_t lb = ldb;
+          if (cols < kNR) {
+            float* sliver = ws.pack_b[worker];
+            for (int k = 0; k < kc; ++k)
+              for (int t = 0; t < kNR; ++t) sliver[k * kNR + t] = t < cols ? bj[k * ldb + t] : 0.0f;
+            bj = sliver;
+            lb = kNR;
+          }
+          edge_kernel(kc, pa, bj, lb, c + j, ldc, M, cols, accumulate,
+                      epilogue.bias && !accumulate ? epilogue.bias + j : nullptr, relu);
+        }
+      }
+    }
+  };
+  parallel_for(parallel, parts, part);
 }
 
 // C[M, N] = epilogue(A[M, K] . B[K, N]), on parallel.workers threads: B panels
@@ -112,6 +225,8 @@ inline void block_kernels(const float* pa, const float* pb, int mc, int kc, int 
 //     writes dst[s*MR*kc + k*MR + r] = A(i0 + s*MR + r, k0 + k), zero for rows >= M.
 //   b.pack(dst, k0, kc, j0, cols): for each NR-column sliver s of [j0, j0+cols),
 //     writes dst[s*NR*kc + k*NR + j] = B(k0 + k, j0 + s*NR + j), zero past N.
+//   b.in_place(k0, j0, &ldb): &B(k0, j0) if B's rows are contiguous (row k0+k
+//     at + k*ldb), else null.
 template <class A, class B>
 void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdiff_t ldc,
               Epilogue epilogue, const Workspace& ws, const Parallel& parallel) {
@@ -123,6 +238,13 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
         c[i * ldc + j] = (epilogue.relu && x < 0.0f) ? 0.0f : x;
       }
     return;
+  }
+  std::ptrdiff_t ldb = 0;
+  if (M <= kStreamRows) {
+    if (const float* direct = b.in_place(0, 0, &ldb)) {
+      stream_multiply(M, N, K, a, direct, ldb, c, ldc, epilogue, ws, parallel);
+      return;
+    }
   }
   const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
   const int m_blocks = ceil_div(M, kMC), k_blocks = ceil_div(K, kKC);
@@ -145,8 +267,8 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
           for (int ic = 0; ic < M; ic += kMC) {
             const int mc = min_int(kMC, M - ic);
             a.pack(ws.pack_a[worker], ic, mc, pc, kc);
-            block_kernels(ws.pack_a[worker], ws.pack_b[worker], mc, kc, nc, 0, ceil_div(nc, kNR),
-                          out + std::ptrdiff_t(ic) * ld + jc, ld, accumulate, bias, false);
+            block_kernels(ws.pack_a[worker], PanelView{ws.pack_b[worker], nullptr, 0}, mc, kc, nc, 0,
+                          ceil_div(nc, kNR), out + std::ptrdiff_t(ic) * ld + jc, ld, accumulate, bias, false);
           }
         }
       }
@@ -167,23 +289,28 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
     const int slivers = ceil_div(nc, kNR);
     // Few row blocks: split the columns too, so every worker has tiles.
     const int n_parts = m_blocks >= 2 * workers ? 1 : min_int(slivers, workers);
-    const int b_parts = min_int(slivers, workers);
     for (int pc = 0; pc < K; pc += kKC) {
       const int kc = min_int(kKC, K - pc);
       const bool accumulate = epilogue.accumulate || pc > 0;
       const bool relu = epilogue.relu && pc + kc == K;
       const float* bias = (epilogue.bias && !accumulate) ? epilogue.bias + jc : nullptr;
+      // Few rows and a row-major B: read full slivers in place, pack only a
+      // partial last one.
+      const float* direct = M <= kDirectRows ? b.in_place(pc, jc, &ldb) : nullptr;
+      const int first_packed = direct != nullptr ? nc / kNR : 0;
+      const int span = slivers - first_packed, b_parts = min_int(span, workers);
       auto pack_panel = [&](int part, int, int) {
-        const int s0 = part * slivers / b_parts, s1 = (part + 1) * slivers / b_parts;
+        const int s0 = first_packed + part * span / b_parts, s1 = first_packed + (part + 1) * span / b_parts;
         if (s0 < s1)
           b.pack(panel + std::ptrdiff_t(s0) * kNR * kc, pc, kc, jc + s0 * kNR, min_int(nc, s1 * kNR) - s0 * kNR);
       };
-      parallel_for(parallel, b_parts, pack_panel);
+      if (span > 0) parallel_for(parallel, b_parts, pack_panel);
+      const PanelView view{panel, direct, ldb};
       auto tile = [&](int index, int, int worker) {
         const int ic = (index / n_parts) * kMC, part = index % n_parts;
         const int mc = min_int(kMC, M - ic);
         a.pack(ws.pack_a[worker], ic, mc, pc, kc);
-        block_kernels(ws.pack_a[worker], panel, mc, kc, nc, part * slivers / n_parts, (part + 1) * slivers / n_parts,
+        block_kernels(ws.pack_a[worker], view, mc, kc, nc, part * slivers / n_parts, (part + 1) * slivers / n_parts,
                       c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate, bias, relu);
       };
       parallel_for(parallel, m_blocks * n_parts, tile);
@@ -221,6 +348,12 @@ struct Strided {
 // The B operand view of a strided matrix.
 struct StridedB {
   Strided m;
+
+  const float* in_place(int k0, int j0, std::ptrdiff_t* ldb) const {
+    if (m.col_stride != 1) return nullptr;
+    *ldb = m.row_stride;
+    return m.data + k0 * m.row_stride + j0;
+  }
 
   void pack(float* dst, int k0, int kc, int j0, int nc) const {
     for (int s = 0; s < nc; s += kNR, dst += kNR * kc) {

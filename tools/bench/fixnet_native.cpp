@@ -1,0 +1,276 @@
+// fixnet benchmark: the native library on this machine.
+//
+//   fixnet-bench --what cnn-train|softmax-train|cnn-infer|layers|peak
+//                [--data DIR] [--threads N] [--seconds S]
+//
+// cnn-train: the tutorial CNN, Adam 1e-4, batch 50, dropout keep 0.5, real
+// MNIST minibatches (images/s); softmax-train: batch 100, gradient descent 0.5;
+// cnn-infer: one test image through a batch-1 inference model (median latency);
+// layers: milliseconds per kernel of one CNN training step of 50; peak: one
+// core's measured FMA throughput (GFLOP/s). Prints one JSON line (layers: a
+// table) like the peers' scripts.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "arena.h"
+#include "fixnet.h"
+#include "fixnet/simd.h"
+#include "mnist_files.h"
+#include "thread_pool.h"
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+[[noreturn]] void die(const std::string& message) {
+  std::printf("{\"peer\": \"fixnet native\", \"error\": \"%s\"}\n", message.c_str());
+  std::exit(1);
+}
+
+void check(const fixnet::Status& s) {
+  if (!s.ok()) die(s.message);
+}
+
+struct Options {
+  std::string what = "cnn-train", data;
+  int threads = 1;
+  double seconds = 10;
+};
+
+// A model in its own arena, on `threads` threads.
+struct Bench {
+  Bench(const fixnet::ModelSpec& spec, fixnet::PlanOptions options, fixnet_host::ThreadPool& pool)
+      : arena(fixnet_host::allocate_arena(fixnet::plan(spec, options).bytes)) {
+    check(model.init(spec, options, arena.get(), fixnet::plan(spec, options).bytes));
+    check(model.set_parallel(pool.parallel()));
+  }
+  std::unique_ptr<std::byte, fixnet_host::FreeDeleter> arena;
+  fixnet::Model model;
+};
+
+// Images/s of the recipe's training steps on real minibatches.
+double train_rate(const fixnet::mnist::Recipe& recipe, const fixnet_host::MnistData& data, int threads,
+                  double budget, long* steps_run) {
+  fixnet_host::ThreadPool pool(threads);
+  Bench b(recipe.spec, {recipe.batch, recipe.optimizer.kind, threads}, pool);
+  fixnet::Rng rng(0);
+  b.model.initialize_parameters(rng);
+  std::vector<std::int32_t> order(std::size_t(data.train.count));
+  fixnet::BatchIterator batches;
+  check(batches.init(data.train, order.data(), order.size(), &rng));
+  auto step = [&] {
+    check(batches.next(recipe.batch, b.model.input_buffer(), b.model.label_buffer()));
+    check(b.model.train_step(b.model.input_buffer(), b.model.label_buffer(), recipe.batch, recipe.optimizer, rng,
+                             nullptr));
+  };
+  for (int i = 0; i < 5; ++i) step();  // warm-up
+  long steps = 0;
+  const Clock::time_point t0 = Clock::now();
+  while (seconds_since(t0) < budget) {
+    step();
+    ++steps;
+  }
+  *steps_run = steps;
+  return double(steps) * recipe.batch / seconds_since(t0);
+}
+
+// Median milliseconds of one test image's forward pass.
+double inference_latency(const fixnet_host::MnistData& data, int threads, double budget, long* runs) {
+  fixnet_host::ThreadPool pool(threads);
+  Bench b(fixnet::mnist::cnn_spec(), {1, fixnet::OptimizerKind::none, threads}, pool);
+  fixnet::Rng rng(0);
+  b.model.initialize_parameters(rng);
+  std::vector<double> times;
+  const Clock::time_point t0 = Clock::now();
+  for (int i = 0; seconds_since(t0) < budget; ++i) {
+    fixnet::image_to_floats(data.test, i % data.test.count, b.model.input_buffer());
+    const Clock::time_point t = Clock::now();
+    const float* logits = nullptr;
+    check(b.model.forward(b.model.input_buffer(), 1, false, nullptr, &logits));
+    if (i >= 50) times.push_back(seconds_since(t) * 1e3);  // after warm-up
+  }
+  std::sort(times.begin(), times.end());
+  *runs = long(times.size());
+  return times.empty() ? 0.0 : times[times.size() / 2];
+}
+
+// One core's fused multiply-add throughput, GFLOP/s: 24 independent chains.
+double fma_peak() {
+#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__AVX512F__)
+  using V = __m512;
+  constexpr int kLanes = 16;
+  auto fma = [](V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); };
+  auto set = [](float x) { return _mm512_set1_ps(x); };
+#else
+  using V = __m256;
+  constexpr int kLanes = 8;
+  auto fma = [](V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); };
+  auto set = [](float x) { return _mm256_set1_ps(x); };
+#endif
+  V acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = set(float(i));
+  const V a = set(0.999999f), b = set(1e-7f);
+  double best = 0;
+  for (int trial = 0; trial < 5; ++trial) {
+    const long iterations = 20000000;
+    const Clock::time_point t0 = Clock::now();
+    for (long it = 0; it < iterations; ++it) {
+      for (int i = 0; i < 12; ++i) acc[i] = fma(acc[i], a, b);
+      __asm__ volatile("" : "+v"(acc[0]), "+v"(acc[1]), "+v"(acc[2]), "+v"(acc[3]), "+v"(acc[4]), "+v"(acc[5]),
+                       "+v"(acc[6]), "+v"(acc[7]), "+v"(acc[8]), "+v"(acc[9]), "+v"(acc[10]), "+v"(acc[11]));
+    }
+    best = std::max(best, iterations * 12.0 * kLanes * 2 / seconds_since(t0) / 1e9);
+  }
+  return best;
+#else
+  return 0.0;
+#endif
+}
+
+// Milliseconds per kernel of one CNN training step of 50 (best of 5).
+void layer_table(int threads) {
+  using namespace fixnet;
+  fixnet_host::ThreadPool pool(threads);
+  const Parallel par = pool.parallel();
+  const int n = 50;
+  const PlanOptions options{n, OptimizerKind::adam, threads};
+  const Plan p = plan(mnist::cnn_spec(), options);
+  std::vector<float> pack_a(p.pack_a_floats * threads), pack_b(p.pack_b_floats * threads), partial(p.partial_floats + 1);
+  std::vector<float*> a_ptr, b_ptr;
+  for (int w = 0; w < threads; ++w) {
+    a_ptr.push_back(pack_a.data() + std::size_t(w) * p.pack_a_floats);
+    b_ptr.push_back(pack_b.data() + std::size_t(w) * p.pack_b_floats);
+  }
+  const GemmScratch s{a_ptr.data(), b_ptr.data(), partial.data()};
+  const ConvGeometry g1 = conv_geometry(conv2d(32, 5, 5, 1, Padding::same), Dims{28, 28, 1}, n);
+  const ConvGeometry g2 = conv_geometry(conv2d(64, 5, 5, 1, Padding::same), Dims{14, 14, 32}, n);
+  const PoolGeometry p1 = pool_geometry(max_pool(2, 2), Dims{28, 28, 32}, n);
+  const PoolGeometry p2 = pool_geometry(max_pool(2, 2), Dims{14, 14, 64}, n);
+  Rng rng(1);
+  auto values = [&](std::size_t count) {
+    std::vector<float> v(count);
+    for (float& x : v) x = rng.uniform() - 0.5f;
+    return v;
+  };
+  std::vector<float> x0 = values(n * 784), w1 = values(800), b1 = values(32), w2 = values(51200), b2 = values(64),
+                     w3 = values(3136 * 1024), b3 = values(1024), w4 = values(10240), b4 = values(10);
+  std::vector<float> y1(n * 784 * 32), q1(n * 196 * 32), y2(n * 196 * 64), q2(n * 49 * 64), y3(n * 1024), y4(n * 10);
+  std::vector<float> d1(y1.size()), dq1(q1.size()), d2(y2.size()), dq2(q2.size()), d3(y3.size()), d4 = values(n * 10);
+  std::vector<float> dw1(800), db1(32), dw2(51200), db2(64), dw3(w3.size()), db3(1024), dw4(10240), db4(10);
+  std::vector<float> params = values(p.parameter_count), grads = values(p.parameter_count), m(p.parameter_count),
+                     v(p.parameter_count);
+  OptimizerSettings adam = mnist::cnn_recipe().optimizer;
+  struct Row {
+    const char* name;
+    double ms, mflop;
+  };
+  std::vector<Row> rows;
+  auto time = [&](const char* name, double mflop, auto f) {
+    f();
+    double best = 1e9;
+    for (int trial = 0; trial < 5; ++trial) {
+      const Clock::time_point t0 = Clock::now();
+      for (int i = 0; i < 3; ++i) f();
+      best = std::min(best, seconds_since(t0) / 3 * 1e3);
+    }
+    rows.push_back(Row{name, best, mflop});
+  };
+  const double c1 = 2.0 * n * 784 * 25 * 32 / 1e6, c2 = 2.0 * n * 196 * 800 * 64 / 1e6, f1 = 2.0 * n * 3136 * 1024 / 1e6;
+  time("conv1 forward", c1, [&] { conv2d_forward(g1, x0.data(), w1.data(), b1.data(), y1.data(), true, s, par); });
+  time("pool1 forward", 0, [&] { max_pool_forward(p1, y1.data(), q1.data()); });
+  time("conv2 forward", c2, [&] { conv2d_forward(g2, q1.data(), w2.data(), b2.data(), y2.data(), true, s, par); });
+  time("pool2 forward", 0, [&] { max_pool_forward(p2, y2.data(), q2.data()); });
+  time("dense1 forward", f1, [&] { dense_forward(n, 3136, 1024, q2.data(), w3.data(), b3.data(), y3.data(), true, s, par); });
+  time("dense2 forward", 0, [&] { dense_forward(n, 1024, 10, y3.data(), w4.data(), b4.data(), y4.data(), false, s, par); });
+  time("dense2 backward", 0, [&] { dense_backward(n, 1024, 10, y3.data(), w4.data(), d4.data(), dw4.data(), db4.data(), d3.data(), s, par); });
+  time("dense1 backward", 2 * f1, [&] { dense_backward(n, 3136, 1024, q2.data(), w3.data(), d3.data(), dw3.data(), db3.data(), dq2.data(), s, par); });
+  time("pool2 backward", 0, [&] { max_pool_backward(p2, y2.data(), dq2.data(), d2.data()); });
+  time("relu2 backward", 0, [&] { relu_backward(d2.size(), y2.data(), d2.data(), d2.data()); });
+  time("conv2 filter grad", c2, [&] { conv2d_backward_filter(g2, q1.data(), d2.data(), dw2.data(), db2.data(), s, par); });
+  time("conv2 input grad", c2, [&] { conv2d_backward_input(g2, d2.data(), w2.data(), dq1.data(), s, par); });
+  time("pool1 backward", 0, [&] { max_pool_backward(p1, y1.data(), dq1.data(), d1.data()); });
+  time("relu1 backward", 0, [&] { relu_backward(d1.size(), y1.data(), d1.data(), d1.data()); });
+  time("conv1 filter grad", c1, [&] { conv2d_backward_filter(g1, x0.data(), d1.data(), dw1.data(), db1.data(), s, par); });
+  time("adam", 0, [&] { adam_update(params.data(), grads.data(), m.data(), v.data(), params.size(), adam, 7); });
+  double total = 0;
+  for (const Row& r : rows) total += r.ms;
+  std::printf("kernels of one CNN training step of 50 (%s, %d thread%s; pooling, relu and adam\n"
+              "single-threaded here; the model splits them across threads)\n",
+              simd::kName, threads, threads == 1 ? "" : "s");
+  for (const Row& r : rows) {
+    std::printf("  %-18s %7.2f ms  %5.1f%%", r.name, r.ms, 100 * r.ms / total);
+    if (r.mflop > 0) std::printf("  %5.1f GFLOP/s", r.mflop / r.ms);
+    std::printf("\n");
+  }
+  std::printf("  %-18s %7.2f ms  -> %.0f images/s\n", "total", total, n * 1e3 / total);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string key = argv[i], value = argv[i + 1];
+    if (key == "--what") o.what = value;
+    else if (key == "--data") o.data = value;
+    else if (key == "--threads") o.threads = std::atoi(value.c_str());
+    else if (key == "--seconds") o.seconds = std::atof(value.c_str());
+    else die("unknown option " + key);
+  }
+  if (argc % 2 == 0) die("options come in pairs: --name value");
+  if (o.threads < 1 || o.threads > 64) die("--threads must be 1..64");
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  if (o.what == "layers") {
+    layer_table(o.threads);
+    return 0;
+  }
+  const std::string peer = std::string("fixnet native (") + fixnet::simd::kName + ")";
+  if (o.what == "peak") {
+    std::printf("{\"peer\": \"%s\", \"what\": \"peak\", \"gflop_per_s\": %.1f}\n", peer.c_str(), fma_peak());
+    return 0;
+  }
+  fixnet_host::MnistData data;
+  std::string error;
+  if (!fixnet_host::load_mnist(fixnet_host::mnist_directory(o.data), data, error)) die(error);
+  long count = 0;
+  double rate = 0, latency = 0;
+  if (o.what == "cnn-train") {
+    rate = train_rate(fixnet::mnist::cnn_recipe(), data, o.threads, o.seconds, &count);
+  } else if (o.what == "softmax-train") {
+    rate = train_rate(fixnet::mnist::softmax_recipe(), data, o.threads, o.seconds, &count);
+  } else if (o.what == "cnn-infer") {
+    latency = inference_latency(data, o.threads, o.seconds, &count);
+    rate = 1e3 / latency;
+  } else {
+    die("--what must be cnn-train, softmax-train, cnn-infer, layers or peak");
+  }
+  std::printf("{\"peer\": \"%s\", \"threads\": %d, \"what\": \"%s\", \"images_per_s\": %.2f, \"latency_ms\": ",
+              peer.c_str(), o.threads, o.what.c_str(), rate);
+  if (latency > 0) std::printf("%.4f", latency); else std::printf("null");
+  std::printf(", \"%s\": %ld, \"peak_rss_mb\": %.1f}\n", latency > 0 ? "runs" : "steps", count, peak_rss_mb());
+  return 0;
+}
