@@ -42,6 +42,8 @@ OptimizerSettings g_optimizer;
 Dataset g_train, g_test;
 bool g_have_data = false, g_have_model = false, g_trainable = false;
 Status g_status;
+float g_loss_sum = 0.0f;  // over the last fx_train call
+int g_correct_sum = 0;
 Parallel g_parallel;  // one thread until fx_set_threads
 #if defined(__EMSCRIPTEN_PTHREADS__)
 std::optional<fixnet_host::ThreadPool> g_pool;
@@ -141,22 +143,25 @@ EMSCRIPTEN_KEEPALIVE int fx_test_label(int index) { return g_test.labels[index];
 
 // --- training ----------------------------------------------------------------------
 
+// The largest batch the page's memory holds for `kind` (0 softmax, 1 CNN).
+EMSCRIPTEN_KEEPALIVE int fx_max_batch(int kind) { return kind == 1 ? kMaxCnnBatch : kMaxSoftmaxBatch; }
+
 // A fresh model of `kind` (0 softmax, 1 CNN) for training with `batch`,
 // learning rate and dropout keep probability (CNN), initialised from `seed`.
+// Bad settings are refused before the current model is touched.
 EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, float keep_prob, std::uint32_t seed) {
-  g_have_model = g_trainable = false;
   if (!g_have_data) return report(fail(Error::invalid_argument, "no data loaded"));
   if (kind != 0 && kind != 1) return report(fail(Error::invalid_argument, "model must be softmax or cnn"));
-  mnist::Recipe recipe = kind == 1 ? mnist::cnn_recipe() : mnist::softmax_recipe();
-  const int max_batch = kind == 1 ? kMaxCnnBatch : kMaxSoftmaxBatch;
-  if (batch < 1 || batch > max_batch)
+  if (batch < 1 || batch > fx_max_batch(kind))
     return report(fail(Error::invalid_argument, kind == 1 ? "batch must be 1..100 for the CNN"
                                                           : "batch must be 1..1000 for softmax"));
-  if (kind == 1) {
-    if (!(keep_prob > 0.0f && keep_prob <= 1.0f))
-      return report(fail(Error::invalid_argument, "dropout keep probability must be in (0, 1]"));
-    recipe.spec.layers[9].keep_prob = keep_prob;  // the CNN's dropout layer
-  }
+  if (!(learning_rate > 0.0f) || learning_rate > 100.0f)
+    return report(fail(Error::invalid_argument, "learning rate must be positive and at most 100"));
+  if (kind == 1 && !(keep_prob > 0.0f && keep_prob <= 1.0f))
+    return report(fail(Error::invalid_argument, "dropout keep probability must be in (0, 1]"));
+  mnist::Recipe recipe = kind == 1 ? mnist::cnn_recipe() : mnist::softmax_recipe();
+  if (kind == 1) recipe.spec.layers[9].keep_prob = keep_prob;  // the CNN's dropout layer
+  g_have_model = g_trainable = false;
   g_optimizer = recipe.optimizer;
   g_optimizer.learning_rate = learning_rate;
   Status s = g_model.init(recipe.spec, {batch, g_optimizer.kind, kWorkers}, g_arena, sizeof g_arena);
@@ -170,23 +175,24 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
   return report(ok_status());
 }
 
-// Runs `steps` training steps; *loss and *correct receive their sums (for means).
-EMSCRIPTEN_KEEPALIVE int fx_train(int steps, float* loss, int* correct) {
+// Runs `steps` training steps; fx_train_loss_sum() and fx_train_correct() then
+// give the sums over them of the batch loss and of correct predictions.
+EMSCRIPTEN_KEEPALIVE int fx_train(int steps) {
   if (!g_trainable) return report(fail(Error::invalid_argument, "no model to train"));
-  float loss_sum = 0.0f;
-  int correct_sum = 0;
+  g_loss_sum = 0.0f;
+  g_correct_sum = 0;
   for (int i = 0; i < steps; ++i) {
     Status s = g_batches.next(g_model.batch(), g_model.input_buffer(), g_model.label_buffer());
     StepStats stats;
     if (s.ok()) s = g_model.train_step(g_model.input_buffer(), g_model.label_buffer(), g_model.batch(), g_optimizer, g_rng, &stats);
     if (!s.ok()) return report(s);
-    loss_sum += stats.loss;
-    correct_sum += stats.correct;
+    g_loss_sum += stats.loss;
+    g_correct_sum += stats.correct;
   }
-  *loss = loss_sum;
-  *correct = correct_sum;
   return report(ok_status());
 }
+EMSCRIPTEN_KEEPALIVE float fx_train_loss_sum() { return g_loss_sum; }
+EMSCRIPTEN_KEEPALIVE int fx_train_correct() { return g_correct_sum; }
 EMSCRIPTEN_KEEPALIVE int fx_model_batch() { return g_have_model ? g_model.batch() : 0; }
 EMSCRIPTEN_KEEPALIVE std::uint32_t fx_model_steps() { return std::uint32_t(g_model.steps()); }
 
@@ -204,7 +210,8 @@ EMSCRIPTEN_KEEPALIVE int fx_evaluate(int first, int count) {
 }
 EMSCRIPTEN_KEEPALIVE const std::uint8_t* fx_predictions() { return g_predictions; }
 
-// The class the model gives test image `index` (one forward pass of batch 1), or -1.
+// The class the model gives test image `index` (one forward pass of batch 1;
+// it uses the input buffer as fx_classify does), or -1.
 EMSCRIPTEN_KEEPALIVE int fx_predict_test_image(int index) {
   if (!g_have_model || !g_have_data || index < 0 || index >= g_test.count) {
     report(fail(Error::invalid_argument, "no model, no data or no such test image"));
@@ -220,7 +227,8 @@ EMSCRIPTEN_KEEPALIVE int fx_predict_test_image(int index) {
 // --- drawing ------------------------------------------------------------------------
 
 // Classifies the RGBA image of width x height JavaScript wrote into buffer 5:
-// preprocessing into fx_digit_input() (28x28, the model's view) and softmax
+// preprocessing into fx_digit_input() (28x28, the model's view: the first
+// example of the model's input buffer, which training refills) and softmax
 // probabilities into fx_probabilities(). Error::no_ink (10) for a blank image.
 EMSCRIPTEN_KEEPALIVE int fx_classify(int width, int height) {
   if (!g_have_model) return report(fail(Error::invalid_argument, "no model yet: train or load one"));
@@ -249,7 +257,9 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t fx_model_save() {
 
 // Loads the model file of `size` bytes in buffer 4, whatever architecture it
 // records if it fits the page's memory; the model then classifies and
-// evaluates (training starts a fresh model).
+// evaluates (training starts a fresh model). The whole file is checked
+// (magic, version, size, checksum, architecture) before the current model is
+// touched: a bad file leaves it working.
 EMSCRIPTEN_KEEPALIVE int fx_model_load(std::uint32_t size) {
   if (size > kModelFileBytes) return report(fail(Error::oversized, "model file is larger than any this page can hold"));
   ModelSpec spec;

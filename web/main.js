@@ -1,0 +1,197 @@
+// fixnet web: the page. Starts the worker (which owns the WebAssembly
+// module, the data and every computation) and connects its messages to the
+// panels: training, drawing and predictions, pictures of the model, files.
+import { TrainPanel } from './ui/train-panel.js';
+import { TrainingChart } from './ui/chart.js';
+import { DrawPad } from './ui/drawpad.js';
+import { Predictor } from './ui/prediction.js';
+import { Insight } from './ui/insight.js';
+import { ModelFiles } from './ui/model-files.js';
+import * as format from './ui/format.js';
+
+const $ = (id) => document.getElementById(id);
+const MODEL_NAMES = { softmax: 'softmax regression', cnn: 'convolutional network', other: 'network of another architecture' };
+const REFRESH_PREDICTION_MS = 500;  // while training, the drawing is re-classified this often
+
+const worker = new Worker('worker.js', { type: 'module' });
+const send = (message, transfer = []) => worker.postMessage(message, transfer);
+
+const panel = new TrainPanel();
+const chart = new TrainingChart($('chart'));
+const pad = new DrawPad($('draw'), () => predictor.request());
+const predictor = new Predictor(pad, send, { prediction: $('prediction'), bars: $('probabilities'), input: $('model-input') });
+const insight = new Insight({
+  weights: $('weights'), heading: $('weights-heading'), note: $('weights-note'), scale: $('weights-scale'),
+  mistakes: $('mistakes'), mistakesNote: $('mistakes-note'),
+});
+const files = new ModelFiles(send, (name) => {
+  loading = name;
+  setStatus(`loading ${name}…`);
+});
+
+let ready = false;
+let state = 'loading';
+let evaluating = '';  // what the current full evaluation is of, for the status line
+let loading = '';     // the model file on its way to the worker
+let runModel = '';    // the model of the current training run
+let lastProgress = null;
+let lastRefresh = 0;
+
+function setStatus(text, { error = false } = {}) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', error);
+}
+
+function setState(next) {
+  state = next;
+  panel.setState(state, { canTrain: ready });
+}
+
+// Page controls -----------------------------------------------------------------
+
+$('train').addEventListener('click', () => {
+  const settings = panel.settings();
+  if (settings.problem) return setStatus(`cannot train: ${settings.problem}`, { error: true });
+  chart.reset(settings.steps);
+  panel.clear(settings.steps);
+  insight.clearMistakes();
+  lastProgress = null;
+  runModel = settings.model;
+  send({ type: 'train', ...settings });
+  setStatus(`training the ${MODEL_NAMES[settings.model]}…`);
+});
+$('pause').addEventListener('click', () => send({ type: state === 'paused' ? 'resume' : 'pause' }));
+$('reset').addEventListener('click', () => {
+  send({ type: 'reset' });
+  chart.reset(0);
+  panel.clear();
+  setStatus(ready ? 'ready' : $('status').textContent);
+  $('train').focus();
+});
+$('clear').addEventListener('click', () => pad.clear());
+const pen = $('pen-width');
+pen.value = pad.pen;
+pen.addEventListener('input', () => { pad.pen = Number(pen.value); });
+
+// Worker messages ----------------------------------------------------------------
+
+const handlers = {
+  fatal({ message }) {
+    setStatus(`error: ${message}`, { error: true });
+  },
+  wasm({ simd, staticBytes, threads }) {
+    $('engine').textContent = `fixnet in WebAssembly (${simd}, ${threads} thread${threads === 1 ? '' : 's'}), ` +
+      `with ${format.bytes(staticBytes)} of memory fixed before the first step.`;
+    setStatus('loading MNIST…');
+  },
+  'data-progress'({ loaded, total }) {
+    const bar = $('data-progress');
+    bar.hidden = false;
+    if (total > 0) {
+      bar.value = loaded / total;
+      setStatus(`loading MNIST: ${format.bytes(loaded)} of ${format.bytes(total)} (${Math.floor((100 * loaded) / total)}%)`);
+    } else {
+      bar.removeAttribute('value');
+      setStatus(`loading MNIST: ${format.bytes(loaded)}`);
+    }
+  },
+  'data-missing'({ message }) {
+    $('data-progress').hidden = true;
+    setStatus(`No MNIST to train on: ${message}. Fetch it with tools/fetch-mnist, or serve a copy you have with ` +
+      'MNIST_DIR=/path/to/mnist tools/serve, then reload. You can still load a model file and draw.', { error: true });
+  },
+  'data-error'({ message }) {
+    $('data-progress').hidden = true;
+    setStatus(`error loading MNIST: ${message}`, { error: true });
+  },
+  ready({ train, test, subset, restoreError }) {
+    ready = true;
+    $('data-progress').hidden = true;
+    setState('idle');
+    setStatus((subset
+      ? `ready, with the small offline MNIST set (${format.count(train)} training and ${format.count(test)} test digits): ` +
+        'accuracies are not comparable with full MNIST; tools/fetch-mnist gets the full set when online.'
+      : `ready: ${format.count(train)} training and ${format.count(test)} test digits loaded.`) +
+      (restoreError ? ` The model of your last visit could not be restored (${restoreError}).` : ''));
+  },
+  state({ state: next }) {
+    const pauseHadFocus = document.activeElement === $('pause');
+    setState(next);
+    // Keep keyboard focus on a control that still works.
+    if (next === 'training') $('pause').focus();
+    else if (pauseHadFocus && $('pause').disabled) $('train').focus();
+    if (next === 'paused') setStatus(`paused at step ${format.count(lastProgress?.step ?? 0)}`);
+    if (next === 'training' && lastProgress) setStatus(`training the ${MODEL_NAMES[runModel]}…`);
+  },
+  trained() {
+    evaluating = `trained ${format.count(lastProgress.steps)} steps in ${format.elapsed(lastProgress.elapsedMs / 1000)}`;
+    setStatus(`${evaluating}; testing on all test digits…`);
+    noteModel(`the ${MODEL_NAMES[runModel]}, trained here; kept in this browser for your next visit.`);
+  },
+  progress(message) {
+    lastProgress = message;
+    panel.showProgress(message);
+    chart.add(message.points);
+    const now = performance.now();
+    if (!pad.empty && now - lastRefresh > REFRESH_PREDICTION_MS) {
+      lastRefresh = now;
+      predictor.request();
+    }
+  },
+  test(message) {
+    panel.showTest(message);
+    if (!message.full) return chart.addTest(message.step, message.accuracy);
+    setStatus(`${evaluating ? `${evaluating}; ` : ''}test accuracy ${message.accuracy.toFixed(4)} on all ${format.count(message.count)} test digits.`);
+    evaluating = '';
+  },
+  evaluating({ done, count }) {
+    setStatus(`${evaluating ? `${evaluating}; ` : ''}testing on all ${format.count(count)} test digits: ${Math.floor((100 * done) / count)}%`);
+  },
+  mistakes(message) {
+    insight.showMistakes(message);
+  },
+  model({ origin, kind, weights, name, savedAt, previousOrigin }) {
+    files.canSave = true;
+    insight.showWeights(kind, weights);
+    if (!pad.empty) predictor.request();
+    const what = `the ${MODEL_NAMES[kind]}`;
+    if (origin === 'training') return noteModel(`${what} being trained; predictions use it as it is now.`);
+    if (origin === 'loaded') {
+      evaluating = `loaded ${name}`;
+      noteModel(`${what} from ${name}; kept in this browser for your next visit.`);
+      return setStatus(`loaded ${name} (${MODEL_NAMES[kind]})${ready ? '; testing…' : '.'}`);
+    }
+    const when = new Date(savedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+    const from = previousOrigin === 'loaded' ? `loaded from ${name}` : 'trained here';
+    noteModel(`${what}, ${from}, restored from your visit of ${when}.`);
+    if (!ready) return;  // the status explains why there is no data
+    evaluating = `ready; restored ${what} from your last visit`;
+    setStatus(`${evaluating}.`);
+  },
+  weights({ kind, weights }) {
+    insight.showWeights(kind, weights);
+  },
+  classified(message) {
+    predictor.answered(message);
+  },
+  saved(message) {
+    const name = files.download(message);
+    setStatus(`saved the model as ${name} (${format.bytes(message.bytes.byteLength)}).`);
+  },
+  error({ request, id, message }) {
+    if (request === 'classify') return predictor.answered({ id, result: null, reason: message });
+    if (request === 'load') {
+      return setStatus(`could not load ${loading}: ${message}. The previous model is still in use.`, { error: true });
+    }
+    setStatus(`error: ${message}`, { error: true });
+  },
+};
+
+function noteModel(text) {
+  $('model-note').textContent = `Current model: ${text}`;
+}
+
+worker.onmessage = ({ data }) => handlers[data.type](data);
+worker.onerror = (e) => setStatus(`error: the worker failed (${e.message ?? 'no message'})`, { error: true });
+setState('loading');
+setStatus('loading the WebAssembly module…');

@@ -1,0 +1,176 @@
+// fixnet web: the module worker that owns the WebAssembly instance. It loads
+// the module and MNIST, restores the last model, then runs one job at a time
+// (a training run or a full test evaluation) in slices of about 40 ms,
+// yielding to its message loop between slices through a MessageChannel, so
+// pause, predictions and model files are handled within one slice (a slice
+// holds at least one training step: a CNN step of batch 50 is ~200 ms).
+import { loadFixnet } from './worker/fixnet.js';
+import { loadMnist, DataMissing } from './worker/mnist.js';
+import { storeModel, storedModel } from './worker/model-store.js';
+import { TrainingRun } from './worker/training.js';
+import { FullEvaluation } from './worker/evaluation.js';
+import { RECIPES, settingsProblem } from './recipes.js';
+
+let fx = null;
+let haveData = false;
+let job = null;       // TrainingRun or FullEvaluation
+let paused = false;
+let scheduled = false;
+let pendingClassify = null;  // the latest drawing to classify; older ones are dropped
+
+const post = (message, transfer = []) => self.postMessage(message, transfer);
+const tick = new MessageChannel();
+tick.port1.onmessage = pump;
+
+function schedule() {
+  if (!scheduled) {
+    scheduled = true;
+    tick.port2.postMessage(null);
+  }
+}
+
+function setJob(next) {
+  job = next;
+  paused = false;
+  post({ type: 'state', state: job instanceof TrainingRun ? 'training' : job ? 'evaluating' : 'idle' });
+  if (job) schedule();
+}
+
+// The pending classification, then one slice of the current job.
+function pump() {
+  scheduled = false;
+  if (pendingClassify) classify();
+  if (!job || paused) return;
+  const current = job;
+  try {
+    if (current.work()) return schedule();
+    if (current instanceof TrainingRun) {
+      post({ type: 'trained' });
+      keepModel('trained');
+      setJob(new FullEvaluation(fx, post));
+    } else {
+      setJob(null);
+    }
+  } catch (e) {
+    post({ type: 'error', message: e.message });
+    setJob(null);
+  }
+}
+
+function classify() {
+  const { id, width, height, pixels } = pendingClassify;
+  pendingClassify = null;
+  try {
+    if (!fx.modelKind()) return post({ type: 'classified', id, result: null, reason: 'no-model' });
+    const result = fx.classify(new Uint8Array(pixels), width, height);
+    post({ type: 'classified', id, result, reason: result ? null : 'no-ink' });
+  } catch (e) {
+    post({ type: 'classified', id, result: null, reason: e.message });
+  }
+}
+
+// Stores the current model for the next visit (best effort).
+function keepModel(origin, name) {
+  storeModel({ bytes: fx.saveModel(), kind: fx.modelKind(), origin, name, savedAt: Date.now() }).catch(() => {});
+}
+
+function postModel(origin, extra = {}) {
+  post({ type: 'model', origin, kind: fx.modelKind(), weights: fx.pictureWeights(), ...extra });
+}
+
+const handlers = {
+  train(settings) {
+    const problem = settingsProblem(settings);
+    if (problem) return post({ type: 'error', message: problem });
+    job = null;  // fx_model_new below replaces the model any job works on
+    setJob(new TrainingRun(fx, { ...settings, kind: RECIPES[settings.model].kind }, post));
+    postModel('training');
+  },
+  pause() {
+    if (!(job instanceof TrainingRun) || paused) return;
+    paused = true;
+    job.pause();
+    post({ type: 'state', state: 'paused' });
+  },
+  resume() {
+    if (!(job instanceof TrainingRun) || !paused) return;
+    paused = false;
+    job.resume();
+    post({ type: 'state', state: 'training' });
+    schedule();
+  },
+  reset() {
+    setJob(null);
+  },
+  classify(request) {
+    pendingClassify = request;  // classified before the next slice, so only the latest is
+    schedule();
+  },
+  save() {
+    const bytes = fx.saveModel();
+    post({ type: 'saved', bytes, kind: fx.modelKind() }, [bytes.buffer]);
+  },
+  load({ bytes, name }) {
+    fx.loadModel(new Uint8Array(bytes));  // throws, leaving the current model, on a bad file
+    keepModel('loaded', name);
+    postModel('loaded', { name });
+    setJob(haveData ? new FullEvaluation(fx, post) : null);
+  },
+};
+
+self.onmessage = ({ data }) => {
+  try {
+    if (!fx) throw new Error('the page is still loading');
+    handlers[data.type](data);
+  } catch (e) {
+    post({ type: 'error', request: data.type, id: data.id, message: e.message });
+  }
+};
+
+// Start-up: module, data, then the model of the last visit.
+async function start() {
+  // Threads need SharedArrayBuffer, which only a cross-origin isolated page
+  // has (tools/serve sends the headers); otherwise one thread.
+  const cores = Math.min(navigator.hardwareConcurrency || 1, 8);
+  const module = self.crossOriginIsolated && cores > 1 ? 'fixnet-threads.mjs' : 'fixnet.mjs';
+  let threads = 1;
+  try {
+    fx = await loadFixnet(new URL(`/wasm/${module}`, self.location));
+    threads = fx.setThreads(cores);
+  } catch (e) {
+    post({ type: 'fatal', message: `could not load the WebAssembly module /wasm/${module} (${e.message}); build it with: ninja -C build-wasm` });
+    return;
+  }
+  post({ type: 'wasm', simd: fx.simd(), staticBytes: fx.staticBytes(), threads });
+
+  let data = null;
+  try {
+    let last = 0;
+    data = await loadMnist(fx, new URL('/data/', self.location), (loaded, total) => {
+      const now = performance.now();
+      if (now - last < 250 && loaded !== total) return;
+      last = now;
+      post({ type: 'data-progress', loaded, total });
+    });
+    haveData = true;
+  } catch (e) {
+    post({ type: e instanceof DataMissing ? 'data-missing' : 'data-error', message: e.message });
+  }
+
+  // Restored before 'ready', so no training can start before it replaces the model.
+  let restored = null, restoreError = null;
+  try {
+    restored = await storedModel();
+    if (restored) fx.loadModel(restored.bytes);
+  } catch (e) {
+    restoreError = e.message;
+    restored = null;
+  }
+  if (data) post({ type: 'ready', ...data, restoreError });
+  if (restored) {
+    postModel('restored', { savedAt: restored.savedAt, name: restored.name, previousOrigin: restored.origin });
+    if (haveData) setJob(new FullEvaluation(fx, post));
+  }
+}
+
+start();
