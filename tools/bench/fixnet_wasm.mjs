@@ -46,9 +46,7 @@ async function main() {
   const threads = m._fx_set_threads(args.threads);
   const cnn = args.what !== 'softmax-train';
   check(m._fx_model_new(cnn ? 1 : 0, cnn ? 50 : 100, cnn ? 1e-4 : 0.5, 0.5, 0));
-  // fx_train's two sums go to the end of the image buffer (unused here).
-  const scratch = (m._fx_buffer(5) + m._fx_buffer_capacity(5) - 8) & ~3;
-  const train = (steps) => check(m._fx_train(steps, scratch, scratch + 4));
+  const train = (steps) => check(m._fx_train(steps));
   const result = { peer: `fixnet wasm (${m.UTF8ToString(m._fx_simd())}, node ${process.versions.node})`,
                    threads, what: args.what, images_per_s: null, latency_ms: null };
   if (args.what === 'cnn-infer') {
