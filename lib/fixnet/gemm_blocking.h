@@ -9,13 +9,16 @@ namespace gemm {
 
 // kLanes: floats per vector; C tiles are kMR rows x (kNV * kLanes) columns;
 // A blocks kMC x kKC, B panels kKC x kNC.
-#if defined(__AVX512F__)
+#if defined(FIXNET_SIMD_SCALAR)
+constexpr int kLanes = 1, kMR = 4, kNV = 4, kKC = 64, kMC = 32, kNC = 64;
+#elif defined(__AVX512F__)
 constexpr int kLanes = 16, kMR = 12, kNV = 2, kKC = 256, kMC = 144, kNC = 1024;
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int kLanes = 8, kMR = 6, kNV = 2, kKC = 256, kMC = 96, kNC = 1024;
 #elif defined(__SSE2__) || defined(__wasm_simd128__) || (defined(__ARM_NEON) && defined(__aarch64__))
 constexpr int kLanes = 4, kMR = 4, kNV = 2, kKC = 256, kMC = 64, kNC = 512;
 #else
+#define FIXNET_SIMD_SCALAR
 constexpr int kLanes = 1, kMR = 4, kNV = 4, kKC = 64, kMC = 32, kNC = 64;
 #endif
 constexpr int kNR = kNV * kLanes;

@@ -139,7 +139,7 @@ constexpr int kDirectRows = 4 * kMR;
 // product, like a dense layer on one example): B is streamed row by row, each
 // row once, into accumulators spanning many columns.
 constexpr int kStreamRows = 4;
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && !defined(FIXNET_SIMD_SCALAR)
 constexpr int kStreamVectors = 16;  // accumulators per call, of 32 registers
 #else
 constexpr int kStreamVectors = 8;

@@ -1,9 +1,13 @@
 // fixnet: the one place that knows the vector instruction set. Kernels use
 // `Vec` and these functions; this header picks AVX-512, AVX2+FMA, SSE2,
-// WebAssembly SIMD128, NEON or plain scalar code from the compiler's target.
+// WebAssembly SIMD128, NEON or plain scalar code from the compiler's target
+// (FIXNET_SIMD_SCALAR forces scalar code, to test it on any machine).
 #pragma once
 
-#if defined(__AVX512F__)
+#if defined(FIXNET_SIMD_SCALAR)
+#include <cmath>
+#define FIXNET_SIMD_NAME "scalar"
+#elif defined(__AVX512F__)
 #include <immintrin.h>
 #define FIXNET_SIMD_NAME "avx512"
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -21,12 +25,33 @@
 #else
 #include <cmath>
 #define FIXNET_SIMD_NAME "scalar"
+#define FIXNET_SIMD_SCALAR
 #endif
 
 namespace fixnet {
 namespace simd {
 
-#if defined(__AVX512F__)
+#if defined(FIXNET_SIMD_SCALAR)
+using Vec = float;
+constexpr int kLanes = 1;
+inline Vec load(const float* p) { return *p; }
+inline void store(float* p, Vec v) { *p = v; }
+inline Vec broadcast(float x) { return x; }
+inline Vec zero() { return 0.0f; }
+inline Vec add(Vec a, Vec b) { return a + b; }
+inline Vec mul(Vec a, Vec b) { return a * b; }
+inline Vec max(Vec a, Vec b) { return a > b ? a : b; }
+inline Vec sqrt(Vec a) { return std::sqrt(a); }
+inline Vec div(Vec a, Vec b) { return a / b; }
+inline Vec mul_add(Vec a, Vec b, Vec c) { return a * b + c; }
+using Mask = bool;
+inline Mask equal(Vec a, Vec b) { return a == b; }
+inline Mask greater(Vec a, Vec b) { return a > b; }
+inline Mask and_not(Mask a, Mask b) { return a && !b; }
+inline Mask either(Mask a, Mask b) { return a || b; }
+inline Mask no_lanes() { return false; }
+inline Vec select(Mask m, Vec v) { return m ? v : 0.0f; }
+#elif defined(__AVX512F__)
 using Vec = __m512;
 constexpr int kLanes = 16;
 inline Vec load(const float* p) { return _mm512_loadu_ps(p); }
@@ -127,26 +152,6 @@ inline Mask and_not(Mask a, Mask b) { return vbicq_u32(a, b); }
 inline Mask either(Mask a, Mask b) { return vorrq_u32(a, b); }
 inline Mask no_lanes() { return vdupq_n_u32(0); }
 inline Vec select(Mask m, Vec v) { return vreinterpretq_f32_u32(vandq_u32(m, vreinterpretq_u32_f32(v))); }
-#else
-using Vec = float;
-constexpr int kLanes = 1;
-inline Vec load(const float* p) { return *p; }
-inline void store(float* p, Vec v) { *p = v; }
-inline Vec broadcast(float x) { return x; }
-inline Vec zero() { return 0.0f; }
-inline Vec add(Vec a, Vec b) { return a + b; }
-inline Vec mul(Vec a, Vec b) { return a * b; }
-inline Vec max(Vec a, Vec b) { return a > b ? a : b; }
-inline Vec sqrt(Vec a) { return std::sqrt(a); }
-inline Vec div(Vec a, Vec b) { return a / b; }
-inline Vec mul_add(Vec a, Vec b, Vec c) { return a * b + c; }
-using Mask = bool;
-inline Mask equal(Vec a, Vec b) { return a == b; }
-inline Mask greater(Vec a, Vec b) { return a > b; }
-inline Mask and_not(Mask a, Mask b) { return a && !b; }
-inline Mask either(Mask a, Mask b) { return a || b; }
-inline Mask no_lanes() { return false; }
-inline Vec select(Mask m, Vec v) { return m ? v : 0.0f; }
 #endif
 
 // Masks: equal/greater compare lane by lane; select(m, v) keeps v where m is

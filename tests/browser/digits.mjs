@@ -41,4 +41,6 @@ export const PLACEMENTS = [
   { cx: 0.4, cy: 0.45, size: 0.55 },
   { cx: 0.6, cy: 0.55, size: 0.8 },
   { cx: 0.35, cy: 0.6, size: 0.45 },
+  { cx: 0.72, cy: 0.3, size: 0.35 },
+  { cx: 0.5, cy: 0.5, size: 0.9 },
 ];

@@ -215,6 +215,22 @@ function mnistInk() {
   return sums.map((s, d) => s / counts[d]);
 }
 
+// With the model of $FIXNET_TEST_MODEL (a CNN trained natively): every digit
+// drawn at its own size, place and pen width; at least 9 of 10 recognised.
+async function drawWithLoadedModel(page) {
+  const pens = ['0.06', '0.08', '0.11'];
+  const results = [];
+  for (let d = 0; d < 10; ++d) {
+    await page.locator('#pen-width').fill(pens[d % pens.length]);
+    const p = await drawAndCheck(page, d, PLACEMENTS[(d + 1) % PLACEMENTS.length]);
+    results.push(`${d}->${p.digit}`);
+  }
+  const recognised = results.filter((r) => r[0] === r[3]).length;
+  check(recognised >= 9, `the loaded model recognises at least 9 of 10 drawn digits (${recognised})`);
+  report('drawn, loaded model', `${recognised}/10 recognised (${results.join(' ')}); pen widths ${pens.join(', ')} of the pad`);
+  await page.locator('#pen-width').fill('0.08');
+}
+
 // The test ------------------------------------------------------------------------------
 
 async function run(page, port) {
@@ -285,6 +301,7 @@ async function run(page, port) {
     const after = await drawAndCheck(page, 7, PLACEMENTS[0]);
     check(after.digit !== null, 'predictions still work after a refused file');
     report('model files', `loaded ${path.basename(model)} (${bytes.length.toLocaleString('en')} B); corrupted copy: "${refused}"`);
+    if (process.env.FIXNET_TEST_MODEL) await drawWithLoadedModel(page);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
