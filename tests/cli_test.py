@@ -138,6 +138,28 @@ class WithData(unittest.TestCase):
         for row in rows:
             self.assertTrue(0.0 < float(row[2]) <= 1.0)
 
+    def test_a_cnn_classifies_alike_on_one_and_two_threads(self):
+        cnn = os.path.join(self.tmp.name, "cnn.fxn")
+        r = run("train", "--model", "cnn", "--data", DATA, "--steps", "30", "--out", cnn)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        images = read_idx("t10k-images-idx3-ubyte")[16:]
+        paths = []
+        for i in range(8):
+            path = os.path.join(self.tmp.name, "cnn-digit%d.pgm" % i)
+            with open(path, "wb") as f:
+                f.write(b"P5\n28 28\n255\n" + bytes(255 - p for p in images[i * 784:(i + 1) * 784]))
+            paths.append(path)
+        outputs = []
+        for threads in ("1", "2"):
+            r = run("classify", "--model-file", cnn, "--threads", threads, *paths)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            outputs.append([line.split("\t") for line in r.stdout.splitlines()])
+        one, two = outputs
+        self.assertEqual([row[1] for row in one], [row[1] for row in two])
+        for a, b in zip(one, two):
+            self.assertAlmostEqual(float(a[2]), float(b[2]), places=3)
+        self.assertGreater(len({row[2] for row in one}), 1)  # not one answer for every image
+
     def test_out_to_a_missing_directory_fails_without_leaving_a_file(self):
         target = os.path.join(self.tmp.name, "no-such-dir", "m.fxn")
         r = run("train", "--model", "softmax", "--data", DATA, "--steps", "5", "--out", target)

@@ -200,7 +200,7 @@ TEST_CASE("a whole model's parameter gradients match finite differences") {
     REQUIRE(model.forward(input.data(), 3, true, &dropout_rng, &logits).ok());
     std::vector<float> dlogits(9);
     softmax_cross_entropy(logits, labels, 3, 3, dlogits.data());
-    model.backward(dlogits.data(), 3);
+    REQUIRE(model.backward(dlogits.data(), 3).ok());
   }
   const std::vector<float> analytic(model.gradients(), model.gradients() + model.parameter_count());
   std::vector<float> params(model.parameters(), model.parameters() + model.parameter_count());

@@ -102,9 +102,14 @@ TEST_CASE("a file for another architecture is refused") {
   const Status s = load_model_file(file.data(), file.size(), &b.model);
   CHECK(s.code == Error::architecture_mismatch);
   CHECK(std::string(s.message) == "model file: it holds a different architecture than this model");
-  // Same layers, another dropout rate: still another architecture.
+  // Same layers, another dropout rate: the same network (dropout only shapes training).
   ModelSpec keep = kSmall;
   keep.layers[4].keep_prob = 0.7f;
   Built c(keep);
-  CHECK(load_model_file(file.data(), file.size(), &c.model).code == Error::architecture_mismatch);
+  CHECK(load_model_file(file.data(), file.size(), &c.model).ok());
+  // Another stride is another network.
+  ModelSpec stride = kSmall;
+  stride.layers[0].stride_h = stride.layers[0].stride_w = 2;
+  Built d(stride);
+  CHECK(load_model_file(file.data(), file.size(), &d.model).code == Error::architecture_mismatch);
 }

@@ -75,6 +75,15 @@ TEST_CASE("models refuse bad arenas, specs and arguments with the exact error") 
   CHECK(message(validate(ModelSpec{Dims{4, 4, 1}, {dropout(0.0f), dense(2)}})) ==
         "dropout keep probability must be in (0, 1]");
   CHECK(message(plan(spec, PlanOptions{0}).status) == "batch size must be 1..2^20");
+  ModelSpec keep_on_dense = spec;
+  keep_on_dense.layers[1].keep_prob = 0.5f;
+  CHECK(message(validate(keep_on_dense)) == "only dropout layers have a keep probability");
+  const ModelSpec huge{Dims{16384, 16384, 16}, {flatten(), dense(2)}};  // 2^32 values: must not wrap
+  CHECK(message(validate(huge)) == "model input shape must be positive and at most 16M values");
+  const ModelSpec wide{Dims{64, 64, 1}, {conv2d(65536, 1, 1, 1, Padding::same), flatten(), dense(2)}};
+  CHECK(message(validate(wide)) == "a layer output exceeds 16M values");
+  CHECK(message(plan(mnist::cnn_spec(), PlanOptions{1 << 20}).status) ==
+        "batch too large for this network (over 2^31 values in a layer)");
 
   REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
   std::vector<float> input(4 * 784, 0.5f);
@@ -151,4 +160,35 @@ TEST_CASE("inference can read parameters the model never copies (firmware flash)
   CHECK(argmax(probabilities + 10, 10) == 4);
   CHECK(message(plan(spec, PlanOptions{1, OptimizerKind::adam, 1, true}).status) ==
         "external parameters are read-only: inference only");
+}
+
+TEST_CASE("any batch size on any worker count gives the one-worker results") {
+  // Pieces of work must cover every example (n = 1 on 2 workers, 50 on 3, ...)
+  // and a smaller batch than planned may split sums the plan did not split.
+  for (const ModelSpec& spec : {mnist::cnn_spec(), mnist::softmax_spec()}) {
+    const int batch = 12;
+    const std::vector<float> input = random_values(std::size_t(batch) * 784, 60, 0.0f, 1.0f);
+    auto predictions = [&](int workers, int n) {
+      const PlanOptions options{batch, OptimizerKind::none, workers};
+      const Plan p = plan(spec, options);
+      fixnet_test::TestArena arena(p.bytes);
+      Model model;
+      REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
+      REQUIRE(model.set_parallel(fixnet_test::simulated_workers(workers)).ok());
+      Rng rng(61);
+      model.initialize_parameters(rng);
+      std::vector<float> probabilities(std::size_t(n) * 10);
+      REQUIRE(model.predict(input.data(), n, probabilities.data()).ok());
+      return probabilities;
+    };
+    for (int n : {1, 5, 12}) {
+      const std::vector<float> serial = predictions(1, n);
+      for (int workers : {2, 3, 5}) {
+        CAPTURE(n);
+        CAPTURE(workers);
+        const std::vector<float> split = predictions(workers, n);
+        CHECK(fixnet_test::max_relative_error(serial.data(), split.data(), serial.size()) < 1e-5);
+      }
+    }
+  }
 }

@@ -57,7 +57,9 @@ struct TestScratch {
       b_pointers.push_back(b[std::size_t(w)].data());
     }
   }
-  fixnet::GemmScratch get() { return fixnet::GemmScratch{a_pointers.data(), b_pointers.data(), partial.data()}; }
+  fixnet::GemmScratch get() {
+    return fixnet::GemmScratch{a_pointers.data(), b_pointers.data(), partial.data(), partial.size()};
+  }
   std::vector<std::vector<float>> a, b;
   std::vector<float> partial;
   std::vector<float*> a_pointers, b_pointers;

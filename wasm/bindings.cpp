@@ -126,6 +126,9 @@ EMSCRIPTEN_KEEPALIVE int fx_set_threads(int threads) {
 EMSCRIPTEN_KEEPALIVE int fx_set_data(std::uint32_t train_images_size, std::uint32_t train_labels_size,
                                      std::uint32_t test_images_size, std::uint32_t test_labels_size) {
   g_have_data = false;
+  const std::uint32_t sizes[4] = {train_images_size, train_labels_size, test_images_size, test_labels_size};
+  for (int i = 0; i < 4; ++i)
+    if (sizes[i] > kCapacities[i]) return report(fail(Error::oversized, "an MNIST file is larger than its buffer"));
   Status s = make_set(g_train_images, train_images_size, g_train_labels, train_labels_size, &g_train);
   if (!s.ok()) return report(s);
   s = make_set(g_test_images, test_images_size, g_test_labels, test_labels_size, &g_test);
@@ -135,11 +138,13 @@ EMSCRIPTEN_KEEPALIVE int fx_set_data(std::uint32_t train_images_size, std::uint3
 }
 EMSCRIPTEN_KEEPALIVE int fx_train_count() { return g_have_data ? g_train.count : 0; }
 EMSCRIPTEN_KEEPALIVE int fx_test_count() { return g_have_data ? g_test.count : 0; }
-// Test image `index` (784 bytes) and its label.
+// Test image `index` (784 bytes) and its label; null and -1 outside the test set.
 EMSCRIPTEN_KEEPALIVE const std::uint8_t* fx_test_image(int index) {
-  return g_test.images + std::size_t(index) * kPixels;
+  return g_have_data && index >= 0 && index < g_test.count ? g_test.images + std::size_t(index) * kPixels : nullptr;
 }
-EMSCRIPTEN_KEEPALIVE int fx_test_label(int index) { return g_test.labels[index]; }
+EMSCRIPTEN_KEEPALIVE int fx_test_label(int index) {
+  return g_have_data && index >= 0 && index < g_test.count ? g_test.labels[index] : -1;
+}
 
 // --- training ----------------------------------------------------------------------
 

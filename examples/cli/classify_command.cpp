@@ -26,8 +26,8 @@ int classify_command(const Args& args) {
   }
   fixnet_host::ThreadPool pool(threads);
   loaded.model.set_parallel(pool.parallel());
-  if (!(loaded.model.spec().input == fixnet::mnist::kInput)) {
-    report_error("the model does not take 28x28 grayscale digits");
+  if (!(loaded.model.spec().input == fixnet::mnist::kInput) || loaded.model.classes() != fixnet::mnist::kClasses) {
+    report_error("the model is not for 28x28 grayscale digits in 10 classes");
     return kExitFailure;
   }
   int status = kExitOk;

@@ -124,7 +124,7 @@ struct PatchesTransposed {
           const int end = gr.column + gr.count;
           for (int column = gr.column; column < a && column < end; ++column) out[column - gr.column] = 0.0f;
           if (a < b) {
-            const float* in = p.src + ((std::ptrdiff_t(image) * p.src_h + sy) * p.src_w + sx0) * p.channels + a;
+            const float* in = p.src + (((std::ptrdiff_t(image) * p.src_h + sy) * p.src_w + sx0) * p.channels + a);
             for (int column = a; column < b; ++column) out[column - gr.column] = in[column - a];
           }
           for (int column = b > a ? b : a; column < end; ++column) out[column - gr.column] = 0.0f;

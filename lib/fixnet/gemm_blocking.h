@@ -27,7 +27,7 @@ constexpr int round_up(int x, int m) { return (x + m - 1) / m * m; }
 constexpr int min_int(int a, int b) { return a < b ? a : b; }
 
 // Floats of packing space for C[M, N] = A[M, K] . B[K, N]: the A block one
-// worker packs, and the B panel all workers share.
+// worker packs, and one B panel.
 constexpr std::size_t pack_a_floats(int M, int K) {
   return std::size_t(min_int(kMC, round_up(M, kMR))) * std::size_t(min_int(kKC, K));
 }
@@ -44,18 +44,30 @@ constexpr int k_parts(int M, int N, int K, int workers) {
   return min_int(workers, ceil_div(K, kKC));
 }
 
-// Floats of partial sums a K-split product needs besides C itself.
-constexpr std::size_t partial_floats(int M, int N, int K, int workers) {
-  return std::size_t(k_parts(M, N, K, workers) - 1) * std::size_t(M) * std::size_t(N);
+// The most rows (up to M) for which the product is split over K; 0 if none.
+// Fewer rows mean fewer tiles, so a product split at m rows is split at every
+// smaller m too, and its partial sums are largest at this m.
+constexpr int split_rows(int M, int N, int K, int workers) {
+  const int n_tiles = ceil_div(N, kNR);
+  if (workers <= 1 || n_tiles >= workers || ceil_div(K, kKC) < 2) return 0;
+  return min_int(M, kMC * ((workers - 1) / n_tiles));
 }
 
-// Scratch of the matrix-multiply core, per worker w: pack_a[w] (an A block),
-// pack_b[w] (a B panel; pack_b[0] is the panel all workers share unless the
-// sum over K is split), and partial[p] for K-split part p >= 1 ([M, N]).
+// Floats of partial sums a K-split product of up to M rows needs besides C.
+constexpr std::size_t partial_floats(int M, int N, int K, int workers) {
+  const int m = split_rows(M, N, K, workers);
+  return m == 0 ? 0 : std::size_t(k_parts(m, N, K, workers) - 1) * std::size_t(m) * std::size_t(N);
+}
+
+// Scratch of the matrix-multiply core: pack_a[w] for worker w (an A block),
+// pack_b[0] the B panel all workers share, pack_b[w > 0] worker w's own panel
+// when the sum over K is split (null if no product of the plan splits), and
+// `partial` for the partial sums of parts 1.. ([M, N] each).
 struct Workspace {
   float* const* pack_a = nullptr;
   float* const* pack_b = nullptr;
-  float* partial = nullptr;  // parts 1.. at partial + (p - 1) * M * N
+  float* partial = nullptr;
+  std::size_t partial_capacity = 0;  // floats at partial
 };
 
 }  // namespace gemm

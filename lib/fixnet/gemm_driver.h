@@ -101,13 +101,6 @@ void parallel_for(const Parallel& parallel, int count, F& f) {
       count, [](void* ctx, int i, int n, int w) { (*static_cast<F*>(ctx))(i, n, w); }, &f);
 }
 
-// C[M, N] = epilogue(A[M, K] . B[K, N]). Operand contracts:
-//   a.pack(dst, i0, rows, k0, kc): for each MR-row sliver s of rows [i0, i0+rows),
-//     writes dst[s*MR*kc + k*MR + r] = A(i0 + s*MR + r, k0 + k), zero for rows >= M.
-//   b.pack(dst, k0, kc, j0, cols): for each NR-column sliver s of [j0, j0+cols),
-//     writes dst[s*NR*kc + k*NR + j] = B(k0 + k, j0 + s*NR + j), zero past N.
-//   b.in_place(k0, j0, &ldb): &B(k0, j0) if B's rows are contiguous (row k0+k
-//     at + k*ldb), else null.
 // B for the micro-kernels of one K block: a packed panel, and optionally the
 // matrix itself for full slivers that can be read in place (direct != null).
 struct PanelView {
@@ -248,7 +241,10 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
   }
   const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
   const int m_blocks = ceil_div(M, kMC), k_blocks = ceil_div(K, kKC);
-  const int parts = k_parts(M, N, K, workers);
+  // Split over K only as far as the planned scratch allows.
+  int parts = k_parts(M, N, K, workers);
+  if (parts > 1 && (ws.pack_b[1] == nullptr || ws.partial == nullptr)) parts = 1;
+  if (parts > 1) parts = min_int(parts, 1 + int(ws.partial_capacity / (std::size_t(M) * std::size_t(N))));
 
   if (parts > 1) {
     // Part p sums K blocks [p*k_blocks/parts, (p+1)*k_blocks/parts): part 0
@@ -325,21 +321,23 @@ struct Strided {
   int rows, cols;
   std::ptrdiff_t row_stride, col_stride;
 
-  float at(int i, int j) const { return data[i * row_stride + j * col_stride]; }
-
   // Packs as the A operand (see multiply()), reading memory in its own order.
   void pack(float* dst, int i0, int mc, int k0, int kc) const {
     for (int s = 0; s < mc; s += kMR, dst += kMR * kc) {
       const int live = min_int(kMR, min_int(mc - s, rows - i0 - s));
-      const float* src = data + (i0 + s) * row_stride + k0 * col_stride;
+      const float* src = data + (std::ptrdiff_t(i0 + s) * row_stride + std::ptrdiff_t(k0) * col_stride);
       if (row_stride == 1) {  // columns contiguous: each k is a short contiguous run
         for (int k = 0; k < kc; ++k)
           for (int r = 0; r < kMR; ++r) dst[k * kMR + r] = r < live ? src[k * col_stride + r] : 0.0f;
         continue;
       }
       for (int r = 0; r < kMR; ++r) {
+        if (r >= live) {
+          for (int k = 0; k < kc; ++k) dst[k * kMR + r] = 0.0f;
+          continue;
+        }
         const float* row = src + r * row_stride;
-        for (int k = 0; k < kc; ++k) dst[k * kMR + r] = r < live ? row[k * col_stride] : 0.0f;
+        for (int k = 0; k < kc; ++k) dst[k * kMR + r] = row[k * col_stride];
       }
     }
   }
@@ -365,8 +363,12 @@ struct StridedB {
             simd::store(dst + k * kNR + v * kLanes, simd::load(src + k * m.row_stride + v * kLanes));
       } else if (m.row_stride == 1) {  // columns contiguous (a transpose): read each column in order
         for (int j = 0; j < kNR; ++j) {
+          if (j >= live) {
+            for (int k = 0; k < kc; ++k) dst[k * kNR + j] = 0.0f;
+            continue;
+          }
           const float* column = src + j * m.col_stride;
-          for (int k = 0; k < kc; ++k) dst[k * kNR + j] = j < live ? column[k] : 0.0f;
+          for (int k = 0; k < kc; ++k) dst[k * kNR + j] = column[k];
         }
       } else {
         for (int k = 0; k < kc; ++k) {

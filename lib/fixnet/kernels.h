@@ -15,19 +15,24 @@ namespace fixnet {
 // Scratch for the matrix-multiply core (see gemm::Workspace).
 using GemmScratch = gemm::Workspace;
 
-// Scratch floats a layer's matrix multiplies need on `workers` threads: `a`
-// and `b` per worker, `partial` in all (K-split partial sums); the maximum
-// over its forward and backward products.
+// Scratch floats a layer's matrix multiplies need on `workers` threads, for
+// up to the planned rows: `a` per worker, `b` for the shared B panel,
+// `split_b` per extra worker and `partial` in all when a product is split over K.
 struct GemmNeeds {
-  std::size_t a = 0, b = 0, partial = 0;
+  std::size_t a = 0, b = 0, split_b = 0, partial = 0;
 };
 
 constexpr GemmNeeds gemm_needs(int m, int n, int k, int workers) {
-  return GemmNeeds{gemm::pack_a_floats(m, k), gemm::pack_b_floats(n, k), gemm::partial_floats(m, n, k, workers)};
+  return GemmNeeds{gemm::pack_a_floats(m, k), gemm::pack_b_floats(n, k),
+                   gemm::split_rows(m, n, k, workers) > 0 ? gemm::pack_b_floats(n, k) : 0,
+                   gemm::partial_floats(m, n, k, workers)};
 }
 
+constexpr std::size_t max_size(std::size_t x, std::size_t y) { return x > y ? x : y; }
+
 constexpr GemmNeeds max_needs(GemmNeeds x, GemmNeeds y) {
-  return GemmNeeds{x.a > y.a ? x.a : y.a, x.b > y.b ? x.b : y.b, x.partial > y.partial ? x.partial : y.partial};
+  return GemmNeeds{max_size(x.a, y.a), max_size(x.b, y.b), max_size(x.split_b, y.split_b),
+                   max_size(x.partial, y.partial)};
 }
 
 // Forward y = x.w, weight gradient x^T.dy, input gradient dy.w^T.

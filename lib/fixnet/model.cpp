@@ -27,7 +27,8 @@ void fill(float* data, std::size_t count, Init init, Rng& rng) {
 template <class F>
 void for_ranges(const Parallel& parallel, std::size_t count, std::size_t grain, F f) {
   const std::size_t pieces = std::size_t(parallel.workers);
-  const std::size_t step = (count / pieces + grain - 1) / grain * grain;
+  const std::size_t share = (count + pieces - 1) / pieces;  // rounded up: the pieces cover all of count
+  const std::size_t step = (share + grain - 1) / grain * grain;
   auto piece = [&](int i, int, int) {
     const std::size_t begin = std::size_t(i) * step, end = begin + step < count ? begin + step : count;
     if (begin < end) f(begin, end);
@@ -68,19 +69,22 @@ Status Model::init(const ModelSpec& spec, const PlanOptions& options, void* aren
   optimizer_state_ = plan_.optimizer_state == kNoBuffer ? nullptr : floats(plan_.optimizer_state);
   for (int w = 0; w < kMaxWorkers; ++w) {
     pack_a_[w] = w < options.workers ? floats(plan_.pack_a) + std::size_t(w) * plan_.pack_a_floats : nullptr;
-    pack_b_[w] = w < options.workers ? floats(plan_.pack_b) + std::size_t(w) * plan_.pack_b_floats : nullptr;
+    pack_b_[w] = w == 0                                     ? floats(plan_.pack_b)
+                 : w < options.workers && plan_.split_b_floats > 0 ? floats(plan_.split_b) + std::size_t(w - 1) * plan_.split_b_floats
+                                                                 : nullptr;
   }
-  scratch_ = GemmScratch{pack_a_, pack_b_, floats(plan_.partial)};
+  scratch_ = GemmScratch{pack_a_, pack_b_, floats(plan_.partial), plan_.partial_floats};
   parallel_ = Parallel{};
   steps_ = 0;
   last_input_ = nullptr;
+  last_training_n_ = 0;
   ready_ = true;
   return ok_status();
 }
 
 Status Model::set_parallel(const Parallel& parallel) {
   if (parallel.workers < 1 || parallel.workers > plan_.options.workers)
-    return fail(Error::invalid_argument, "more workers than the plan has scratch for");
+    return fail(Error::invalid_argument, "workers must be 1..the plan's workers");
   parallel_ = parallel;
   return ok_status();
 }
@@ -169,11 +173,14 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
     }
   }
   last_input_ = input;
+  last_training_n_ = training ? n : 0;
   *logits = layer_input(plan_.spec.layer_count, input);
   return ok_status();
 }
 
-void Model::backward(float* logits_gradient, int n) {
+Status Model::backward(float* logits_gradient, int n) {
+  if (!ready_ || last_training_n_ == 0 || n != last_training_n_ || logits_gradient == nullptr)
+    return fail(Error::invalid_argument, "backward needs the training forward pass of the same examples");
   float* buffers[2] = {floats(plan_.backward[0]), floats(plan_.backward[1])};
   float* dy = logits_gradient;
   // The gradient with respect to a layer's input goes to whichever buffer dy is not in.
@@ -224,6 +231,7 @@ void Model::backward(float* logits_gradient, int n) {
     }
     if (dx != nullptr) dy = dx;
   }
+  return ok_status();
 }
 
 Status Model::train_step(const float* input, const std::uint8_t* labels, int n, const OptimizerSettings& optimizer,
@@ -234,7 +242,7 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   if (optimizer.kind != plan_.options.optimizer)
     return fail(Error::invalid_argument, "optimizer differs from the one the plan reserved state for");
   if (!(optimizer.learning_rate > 0.0f) || optimizer.learning_rate > 1e6f)
-    return fail(Error::invalid_argument, "learning rate must be positive and finite");
+    return fail(Error::invalid_argument, "learning rate must be in (0, 1e6]");
   if (labels == nullptr) return fail(Error::invalid_argument, "labels are null");
   for (int i = 0; i < n && i < plan_.options.batch; ++i)
     if (labels[i] >= plan_.classes) return fail(Error::invalid_argument, "a label is not a valid class");
@@ -244,7 +252,8 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   float* dlogits = floats(plan_.backward[0]);
   const float loss = softmax_cross_entropy(logits, labels, n, plan_.classes, dlogits);
   if (stats != nullptr) *stats = StepStats{loss, count_correct(logits, labels, n, plan_.classes)};
-  backward(dlogits, n);
+  const Status b = backward(dlogits, n);
+  if (!b.ok()) return b;
   float* params = mutable_parameters();
   ++steps_;
   if (optimizer.kind == OptimizerKind::adam) {

@@ -30,6 +30,11 @@ struct StepStats {
 
 class Model {
  public:
+  Model() = default;
+  // A model points into itself (its scratch table): it stays where it was made.
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
   // Builds `spec` used as `options` in `arena` (kArenaAlignment-aligned, at least
   // plan(spec, options).bytes long); zeroes it. With options.external_parameters,
   // `parameters` points at parameter_count() floats the model reads but never
@@ -80,9 +85,12 @@ class Model {
   // Forgets the optimizer's moments and step count (after loading parameters).
   void reset_optimizer();
 
-  // Backward pass after a training forward: from d(loss)/d(logits) [n, classes]
-  // (overwritten) to every parameter gradient.
-  void backward(float* logits_gradient, int n);
+  // Backward pass after a training forward of n examples: from
+  // d(loss)/d(logits) [n, classes] (overwritten) to every parameter gradient.
+  Status backward(float* logits_gradient, int n);
+
+  // The matrix-multiply scratch of this model (to call kernels directly with).
+  const GemmScratch& gemm_scratch() const { return scratch_; }
 
  private:
   float* floats(std::size_t offset) { return reinterpret_cast<float*>(bytes_ + offset); }
@@ -96,6 +104,7 @@ class Model {
   float* gradients_ = nullptr;
   float* optimizer_state_ = nullptr;
   const float* last_input_ = nullptr;
+  int last_training_n_ = 0;  // examples of the last training forward pass, 0 if none
   float* pack_a_[kMaxWorkers] = {};
   float* pack_b_[kMaxWorkers] = {};
   GemmScratch scratch_{};

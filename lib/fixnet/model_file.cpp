@@ -33,19 +33,24 @@ float bits_float(std::uint32_t u) {
   return f;
 }
 
-std::size_t file_size(std::size_t layers, std::uint64_t parameters) {
-  return kHeader + kLayerRecord * layers + 8 + 4 * std::size_t(parameters) + 4;
-}
-
+// crc32 of each byte value, for the byte-at-a-time loop.
+struct CrcTable {
+  std::uint32_t entries[256] = {};
+  constexpr CrcTable() {
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      std::uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+      entries[i] = c;
+    }
+  }
+};
+constexpr CrcTable kCrcTable{};
 }  // namespace
 
 std::uint32_t crc32(const void* bytes, std::size_t size) {
   const auto* p = static_cast<const std::uint8_t*>(bytes);
   std::uint32_t crc = 0xFFFFFFFFu;
-  for (std::size_t i = 0; i < size; ++i) {
-    crc ^= p[i];
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
+  for (std::size_t i = 0; i < size; ++i) crc = kCrcTable.entries[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
   return ~crc;
 }
 
@@ -94,11 +99,10 @@ Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec) {
   if (size < kHeader + kLayerRecord * layers + 8) return fail(Error::truncated, "model file: architecture is truncated");
   const std::uint8_t* q = p + kHeader + kLayerRecord * layers;
   const std::uint64_t count = std::uint64_t(get_u32(q)) | (std::uint64_t(get_u32(q + 4)) << 32);
-  if (count > (std::uint64_t(1) << 32))
-    return fail(Error::corrupt, "model file: parameter count is implausible (corrupted)");
-  const std::size_t expected = file_size(layers, count);
-  if (size < expected) return fail(Error::truncated, "model file: shorter than its header says (truncated)");
-  if (size > expected) return fail(Error::oversized, "model file: bytes continue past the checksum");
+  // Compared with the bytes present before anything is multiplied: no wrap.
+  const std::size_t room = size - (kHeader + kLayerRecord * layers + 8);  // parameters and checksum
+  if (room < 4 || count > (room - 4) / 4) return fail(Error::truncated, "model file: shorter than its header says (truncated)");
+  if (room - 4 > 4 * count) return fail(Error::oversized, "model file: bytes continue past the checksum");
   if (crc32(p, size - 4) != get_u32(p + size - 4))
     return fail(Error::corrupt, "model file: checksum mismatch (the file is corrupted)");
 

@@ -54,24 +54,27 @@ struct Plan {
   std::size_t optimizer_state = kNoBuffer;   // [state_per_parameter * parameter_count]
   std::size_t input = 0;                     // staging for one batch of inputs [batch, input]
   std::size_t labels = 0;                    // staging for one batch of labels [batch] (bytes)
-  std::size_t backward[2] = {kNoBuffer, kNoBuffer};  // ping-pong gradients [backward_floats]
-  std::size_t backward_floats = 0;
+  std::size_t backward[2] = {kNoBuffer, kNoBuffer};  // ping-pong gradients, each the largest layer output
   // Matrix-multiply scratch: worker w's A block at pack_a + w * pack_a_floats
-  // floats, its B panel likewise; K-split partial sums at partial.
+  // floats; the shared B panel at pack_b; worker w > 0's own panel (for
+  // products split over K) at split_b + (w - 1) * split_b_floats floats;
+  // partial sums at partial.
   std::size_t pack_a = 0, pack_a_floats = 0;
   std::size_t pack_b = 0, pack_b_floats = 0;
+  std::size_t split_b = 0, split_b_floats = 0;
   std::size_t partial = 0, partial_floats = 0;
   std::size_t bytes = 0;                      // the arena size this plan needs
 };
 
 namespace detail {
-constexpr std::size_t align_up(std::size_t x) { return (x + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }
+constexpr std::uint64_t align_up(std::uint64_t x) { return (x + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }
 
-// Appends `bytes` to a layout that currently ends at `*end`; returns the offset.
-constexpr std::size_t take(std::size_t* end, std::size_t bytes) {
-  const std::size_t at = align_up(*end);
+// Appends `bytes` to a layout that currently ends at `*end` (counted in 64
+// bits, so nothing wraps on 32-bit targets); returns the offset.
+constexpr std::size_t take(std::uint64_t* end, std::uint64_t bytes) {
+  const std::uint64_t at = align_up(*end);
   *end = at + bytes;
-  return at;
+  return std::size_t(at);  // checked against SIZE_MAX once the layout is complete
 }
 }  // namespace detail
 
@@ -96,11 +99,22 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     return p;
   }
   const std::size_t batch = std::size_t(options.batch);
-  const std::size_t f = sizeof(float);
+  const std::uint64_t f = sizeof(float);  // byte counts are 64-bit
+  // Kernels count a batch's values and positions in int.
+  for (int i = 0; i < spec.layer_count; ++i) {
+    Dims in = i == 0 ? spec.input : p.layers[i - 1].output;
+    p.layers[i].output = layer_output_dims(spec.layers[i], in);
+    if ((long long)options.batch * in.size64() > 0x7FFFFFFF ||
+        (long long)options.batch * p.layers[i].output.size64() > 0x7FFFFFFF) {
+      p.status = fail(Error::invalid_argument, "batch too large for this network (over 2^31 values in a layer)");
+      return p;
+    }
+  }
 
   // Shapes, parameter counts, fusion, and which layers need an input gradient.
   Dims d = spec.input;
   bool parameters_before = false;
+  std::uint64_t parameters64 = 0;  // parameter_count may wrap on 32-bit targets; this cannot
   for (int i = 0; i < spec.layer_count; ++i) {
     const LayerSpec& l = spec.layers[i];
     LayerPlan& lp = p.layers[i];
@@ -111,6 +125,7 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     lp.weights = p.parameter_count;
     lp.bias = p.parameter_count + lp.weight_count;
     p.parameter_count += lp.weight_count + lp.bias_count;
+    parameters64 += std::uint64_t(lp.weight_count) + lp.bias_count;
     lp.needs_input_gradient = training && parameters_before;
     parameters_before = parameters_before || lp.weight_count > 0;
     if (i > 0 && l.kind == LayerKind::relu &&
@@ -122,16 +137,20 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     d = lp.output;
   }
   p.classes = d.channels;
+  if (parameters64 > (std::uint64_t(1) << 30)) {  // validate() caps each layer; 16 of them could still be too many
+    p.status = fail(Error::invalid_spec, "network has more than 2^30 parameters");
+    return p;
+  }
 
   // Arena layout: parameters and their companions first, then activations.
-  std::size_t end = 0;
+  std::uint64_t end = 0;
   if (!options.external_parameters) p.parameters = detail::take(&end, p.parameter_count * f);
   if (training) {
     p.gradients = detail::take(&end, p.parameter_count * f);
-    const std::size_t state = optimizer_state_per_parameter(options.optimizer) * p.parameter_count;
+    const std::uint64_t state = optimizer_state_per_parameter(options.optimizer) * std::uint64_t(p.parameter_count);
     if (state > 0) p.optimizer_state = detail::take(&end, state * f);
   }
-  p.input = detail::take(&end, batch * std::size_t(spec.input.size()) * f);
+  p.input = detail::take(&end, batch * std::uint64_t(spec.input.size()) * f);
   p.labels = detail::take(&end, batch);
 
   // Activations. Training keeps every layer's output for the backward pass;
@@ -167,7 +186,6 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
   }
 
   if (training) {
-    p.backward_floats = largest;
     p.backward[0] = detail::take(&end, largest * f);
     p.backward[1] = detail::take(&end, largest * f);
   }
@@ -190,13 +208,19 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     }
     needs = max_needs(needs, layer);
   }
-  p.pack_a_floats = detail::align_up(needs.a * f) / f;
-  p.pack_b_floats = detail::align_up(needs.b * f) / f;
+  p.pack_a_floats = std::size_t(detail::align_up(needs.a * f) / f);
+  p.pack_b_floats = needs.b;
+  p.split_b_floats = std::size_t(detail::align_up(needs.split_b * f) / f);
   p.partial_floats = needs.partial;
-  p.pack_a = detail::take(&end, p.pack_a_floats * f * std::size_t(w));
-  p.pack_b = detail::take(&end, p.pack_b_floats * f * std::size_t(w));
+  p.pack_a = detail::take(&end, p.pack_a_floats * f * std::uint64_t(w));
+  p.pack_b = detail::take(&end, p.pack_b_floats * f);
+  p.split_b = detail::take(&end, p.split_b_floats * f * std::uint64_t(w - 1));
   p.partial = detail::take(&end, p.partial_floats * f);
-  p.bytes = detail::align_up(end);
+  if (detail::align_up(end) > std::uint64_t(~std::size_t(0))) {
+    p.status = fail(Error::invalid_argument, "network too large for this platform's memory");
+    return p;
+  }
+  p.bytes = std::size_t(detail::align_up(end));
   return p;
 }
 

@@ -16,7 +16,8 @@ struct Dims {
   int width = 1;
   int channels = 1;
 
-  constexpr int size() const { return height * width * channels; }
+  constexpr int size() const { return height * width * channels; }  // valid specs keep this below 2^24
+  constexpr long long size64() const { return (long long)height * width * channels; }
   constexpr bool operator==(const Dims& o) const {
     return height == o.height && width == o.width && channels == o.channels;
   }
@@ -179,21 +180,29 @@ constexpr bool valid_init(Init init) {
          init.value == init.value && init.value < 1e30f && init.value > -1e30f;
 }
 
+// The most values a layer's output may have, and weights a layer may have.
+constexpr long long kMaxValues = 1LL << 24;
+constexpr long long kMaxWeights = 1LL << 28;
+
 // Checks every layer against its input shape; the final output must be a vector
-// (1, 1, classes) with classes >= 2.
+// (1, 1, classes) with classes >= 2. Every size is checked before it is
+// multiplied, so no spec can overflow later arithmetic.
 constexpr Status validate(const ModelSpec& spec) {
   constexpr int kMaxExtent = 1 << 14;
   if (spec.layer_count < 1) return fail(Error::invalid_spec, "model spec has no layers");
   if (spec.layer_count > kMaxLayers) return fail(Error::invalid_spec, "model spec has more than 16 layers");
   Dims d = spec.input;
-  if (d.height < 1 || d.width < 1 || d.channels < 1 || d.height > kMaxExtent ||
-      d.width > kMaxExtent || d.channels > kMaxExtent || d.size() > (1 << 24))
+  if (d.height < 1 || d.width < 1 || d.channels < 1 || d.height > kMaxExtent || d.width > kMaxExtent ||
+      d.channels > kMaxExtent || d.size64() > kMaxValues)
     return fail(Error::invalid_spec, "model input shape must be positive and at most 16M values");
   for (int i = 0; i < spec.layer_count; ++i) {
     const LayerSpec& l = spec.layers[i];
+    if (l.kind != LayerKind::dropout && l.keep_prob != 1.0f)
+      return fail(Error::invalid_spec, "only dropout layers have a keep probability");
     switch (l.kind) {
       case LayerKind::dense:
         if (l.units < 1 || l.units > (1 << 20)) return fail(Error::invalid_spec, "dense layer needs 1..2^20 units");
+        if (d.size64() * l.units > kMaxWeights) return fail(Error::invalid_spec, "a layer has more than 2^28 weights");
         if (!valid_init(l.weight_init) || !valid_init(l.bias_init))
           return fail(Error::invalid_spec, "dense layer has an invalid initializer");
         break;
@@ -209,8 +218,13 @@ constexpr Status validate(const ModelSpec& spec) {
           return fail(Error::invalid_spec, "VALID window larger than its input");
         if (l.kind == LayerKind::conv2d) {
           if (l.units < 1 || l.units > (1 << 16)) return fail(Error::invalid_spec, "conv2d layer needs 1..65536 filters");
+          if ((long long)l.window_h * l.window_w * d.channels * l.units > kMaxWeights)
+            return fail(Error::invalid_spec, "a layer has more than 2^28 weights");
           if (!valid_init(l.weight_init) || !valid_init(l.bias_init))
             return fail(Error::invalid_spec, "conv2d layer has an invalid initializer");
+          // The output (height and width at most the input's) must stay small.
+          if ((long long)d.height * d.width * l.units > kMaxValues)
+            return fail(Error::invalid_spec, "a layer output exceeds 16M values");
         }
         break;
       case LayerKind::dropout:
@@ -222,7 +236,7 @@ constexpr Status validate(const ModelSpec& spec) {
       default: return fail(Error::invalid_spec, "unknown layer kind");
     }
     d = layer_output_dims(l, d);
-    if (d.size() > (1 << 24)) return fail(Error::invalid_spec, "a layer output exceeds 16M values");
+    if (d.size64() > kMaxValues) return fail(Error::invalid_spec, "a layer output exceeds 16M values");
   }
   if (d.height != 1 || d.width != 1 || d.channels < 2)
     return fail(Error::invalid_spec, "the last layer must produce a vector of at least 2 logits");
@@ -236,16 +250,16 @@ constexpr Dims output_dims(const ModelSpec& spec) {
   return d;
 }
 
-// True when two specs describe the same network (initializers are ignored:
-// they do not change the architecture).
+// True when two specs describe the same network: the same layers with the
+// same shapes. Initializers and dropout rates are ignored: they change how a
+// network is trained, not what its parameters are or what it computes.
 constexpr bool same_architecture(const ModelSpec& a, const ModelSpec& b) {
   if (!(a.input == b.input) || a.layer_count != b.layer_count) return false;
   for (int i = 0; i < a.layer_count && i < kMaxLayers; ++i) {
     const LayerSpec& x = a.layers[i];
     const LayerSpec& y = b.layers[i];
-    if (x.kind != y.kind || x.units != y.units || x.window_h != y.window_h ||
-        x.window_w != y.window_w || x.stride_h != y.stride_h || x.stride_w != y.stride_w ||
-        x.padding != y.padding || x.keep_prob != y.keep_prob)
+    if (x.kind != y.kind || x.units != y.units || x.window_h != y.window_h || x.window_w != y.window_w ||
+        x.stride_h != y.stride_h || x.stride_w != y.stride_w || x.padding != y.padding)
       return false;
   }
   return true;

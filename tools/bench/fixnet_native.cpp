@@ -157,13 +157,9 @@ void layer_table(int threads) {
   const int n = 50;
   const PlanOptions options{n, OptimizerKind::adam, threads};
   const Plan p = plan(mnist::cnn_spec(), options);
-  std::vector<float> pack_a(p.pack_a_floats * threads), pack_b(p.pack_b_floats * threads), partial(p.partial_floats + 1);
-  std::vector<float*> a_ptr, b_ptr;
-  for (int w = 0; w < threads; ++w) {
-    a_ptr.push_back(pack_a.data() + std::size_t(w) * p.pack_a_floats);
-    b_ptr.push_back(pack_b.data() + std::size_t(w) * p.pack_b_floats);
-  }
-  const GemmScratch s{a_ptr.data(), b_ptr.data(), partial.data()};
+  // A model of the plan lends the kernels its matrix-multiply scratch.
+  Bench owner(mnist::cnn_spec(), options, pool);
+  const GemmScratch s = owner.model.gemm_scratch();
   const ConvGeometry g1 = conv_geometry(conv2d(32, 5, 5, 1, Padding::same), Dims{28, 28, 1}, n);
   const ConvGeometry g2 = conv_geometry(conv2d(64, 5, 5, 1, Padding::same), Dims{14, 14, 32}, n);
   const PoolGeometry p1 = pool_geometry(max_pool(2, 2), Dims{28, 28, 32}, n);
