@@ -40,9 +40,11 @@ class ThreadPool {
   fixnet::ParallelTask task_ = nullptr;
   void* context_ = nullptr;
   int count_ = 0;
-  std::atomic<int> next_{0};
-  std::atomic<int> checked_in_{0};
-  std::atomic<unsigned> generation_{0};
+  // Each counter on its own cache line: waiters spinning on one must not slow
+  // the threads updating another.
+  alignas(64) std::atomic<int> next_{0};
+  alignas(64) std::atomic<int> checked_in_{0};
+  alignas(64) std::atomic<unsigned> generation_{0};
   std::atomic<bool> stopping_{false};
   // Sleeping workers wait here; run() notifies only when someone sleeps.
   std::mutex mutex_;
