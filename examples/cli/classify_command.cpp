@@ -9,7 +9,6 @@
 #include "fixnet/mnist.h"
 #include "fixnet/preprocess.h"
 #include "model_loader.h"
-#include "thread_pool.h"
 
 namespace fixnet_cli {
 
@@ -24,8 +23,6 @@ int classify_command(const Args& args) {
     report_error(error);
     return kExitFailure;
   }
-  fixnet_host::ThreadPool pool(threads);
-  loaded.model.set_parallel(pool.parallel());
   if (!(loaded.model.spec().input == fixnet::mnist::kInput) || loaded.model.classes() != fixnet::mnist::kClasses) {
     report_error("the model is not for 28x28 grayscale digits in 10 classes");
     return kExitFailure;

@@ -5,7 +5,6 @@
 #include "fixnet/evaluate.h"
 #include "mnist_files.h"
 #include "model_loader.h"
-#include "thread_pool.h"
 
 namespace fixnet_cli {
 
@@ -20,8 +19,6 @@ int eval_command(const Args& args) {
     report_error(error);
     return kExitFailure;
   }
-  fixnet_host::ThreadPool pool(threads);
-  loaded.model.set_parallel(pool.parallel());
   fixnet_host::MnistData data;
   if (!fixnet_host::load_mnist(fixnet_host::mnist_directory(args.text("data", "")), data, error)) {
     report_error(error);

@@ -26,6 +26,10 @@ bool load_model(const std::string& path, int batch, int workers, LoadedModel& ou
     s = out.model.init(spec, options, out.arena.get(), plan.bytes);
   }
   if (s.ok()) s = fixnet::load_model_file(bytes.data(), bytes.size(), &out.model);
+  if (s.ok()) {
+    out.pool = std::make_unique<ThreadPool>(workers);
+    s = out.model.set_parallel(out.pool->parallel());
+  }
   if (!s.ok()) {
     error = path + ": " + s.message;
     return false;

@@ -210,19 +210,17 @@ Status Model::backward(float* logits_gradient, int n) {
           });
         break;
       case LayerKind::relu:
-        if (dx != nullptr) {
-          const float* y = floats(lp.output_offset);
-          for_ranges(parallel_, count, kGrain, [&](std::size_t b, std::size_t e) {
-            relu_backward(e - b, y + b, dy + b, dy + b);
-          });
-        }
-        dx = nullptr;
-        break;
       case LayerKind::dropout:
+        // In place on dy: ReLU keeps it where its output is positive, dropout scales it by the mask.
         if (dx != nullptr) {
-          const float* mask = floats(lp.mask_offset);
+          const bool is_relu = l.kind == LayerKind::relu;
+          const float* y = floats(is_relu ? lp.output_offset : lp.mask_offset);
           for_ranges(parallel_, count, kGrain, [&](std::size_t b, std::size_t e) {
-            multiply_elementwise(e - b, dy + b, mask + b, dy + b);
+            if (is_relu) {
+              relu_backward(e - b, y + b, dy + b, dy + b);
+            } else {
+              multiply_elementwise(e - b, dy + b, y + b, dy + b);
+            }
           });
         }
         dx = nullptr;
