@@ -283,8 +283,19 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
   for (int jc = 0; jc < N; jc += kNC) {
     const int nc = min_int(kNC, N - jc);
     const int slivers = ceil_div(nc, kNR);
-    // Few row blocks: split the columns too, so every worker has tiles.
-    const int n_parts = m_blocks >= 2 * workers ? 1 : min_int(slivers, workers);
+    // Few row blocks: give every worker a share by splitting the smaller
+    // operand's dimension, since each part re-reads the other one: rows into
+    // one block per worker when A is the larger (each packs only its rows),
+    // else columns (each reads only its part of the B panel).
+    int block_rows = kMC, n_parts = 1;
+    if (m_blocks < 2 * workers) {
+      if (M > nc) {
+        block_rows = min_int(kMC, round_up(ceil_div(M, workers), kMR));
+      } else {
+        n_parts = min_int(slivers, workers);
+      }
+    }
+    const int row_blocks = ceil_div(M, block_rows);
     for (int pc = 0; pc < K; pc += kKC) {
       const int kc = min_int(kKC, K - pc);
       const bool accumulate = epilogue.accumulate || pc > 0;
@@ -303,13 +314,13 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       if (span > 0) parallel_for(parallel, b_parts, pack_panel);
       const PanelView view{panel, direct, ldb};
       auto tile = [&](int index, int, int worker) {
-        const int ic = (index / n_parts) * kMC, part = index % n_parts;
-        const int mc = min_int(kMC, M - ic);
+        const int ic = (index / n_parts) * block_rows, part = index % n_parts;
+        const int mc = min_int(block_rows, M - ic);
         a.pack(ws.pack_a[worker], ic, mc, pc, kc);
         block_kernels(ws.pack_a[worker], view, mc, kc, nc, part * slivers / n_parts, (part + 1) * slivers / n_parts,
                       c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate, bias, relu);
       };
-      parallel_for(parallel, m_blocks * n_parts, tile);
+      parallel_for(parallel, row_blocks * n_parts, tile);
     }
   }
 }
