@@ -75,6 +75,11 @@ TEST_CASE("models refuse bad arenas, specs and arguments with the exact error") 
   CHECK(message(validate(ModelSpec{Dims{4, 4, 1}, {dropout(0.0f), dense(2)}})) ==
         "dropout keep probability must be in (0, 1]");
   CHECK(message(plan(spec, PlanOptions{0}).status) == "batch size must be 1..2^20");
+  ModelSpec cnn = mnist::cnn_spec();
+  set_keep_prob(cnn, 0.7f);
+  CHECK(cnn.layers[9].keep_prob == 0.7f);
+  CHECK(has_dropout(cnn));
+  CHECK(!has_dropout(spec));
   ModelSpec keep_on_dense = spec;
   keep_on_dense.layers[1].keep_prob = 0.5f;
   CHECK(message(validate(keep_on_dense)) == "only dropout layers have a keep probability");

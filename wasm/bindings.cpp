@@ -165,7 +165,7 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
   if (kind == 1 && !(keep_prob > 0.0f && keep_prob <= 1.0f))
     return report(fail(Error::invalid_argument, "dropout keep probability must be in (0, 1]"));
   mnist::Recipe recipe = kind == 1 ? mnist::cnn_recipe() : mnist::softmax_recipe();
-  if (kind == 1) recipe.spec.layers[9].keep_prob = keep_prob;  // the CNN's dropout layer
+  if (kind == 1) set_keep_prob(recipe.spec, keep_prob);
   g_have_model = g_trainable = false;
   g_optimizer = recipe.optimizer;
   g_optimizer.learning_rate = learning_rate;

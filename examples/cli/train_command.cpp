@@ -20,17 +20,6 @@ namespace fixnet_cli {
 
 namespace {
 
-bool has_dropout(const fixnet::ModelSpec& spec) {
-  for (int i = 0; i < spec.layer_count; ++i)
-    if (spec.layers[i].kind == fixnet::LayerKind::dropout) return true;
-  return false;
-}
-
-void set_keep_prob(fixnet::ModelSpec& spec, float keep) {
-  for (int i = 0; i < spec.layer_count; ++i)
-    if (spec.layers[i].kind == fixnet::LayerKind::dropout) spec.layers[i].keep_prob = keep;
-}
-
 const char* optimizer_name(fixnet::OptimizerKind kind) {
   return kind == fixnet::OptimizerKind::adam ? "Adam" : "gradient descent";
 }
@@ -57,9 +46,9 @@ int train_command(const Args& args) {
       !args.integer("seed", 0, 0, 0x7fffffffffffffffLL, seed, error) ||
       !args.number("lr", recipe.optimizer.learning_rate, 0.0, 100.0, lr, error))
     return usage_error(error);
-  if (has_dropout(recipe.spec)) {
+  if (fixnet::has_dropout(recipe.spec)) {
     if (!args.number("keep-prob", 0.5, 0.0, 1.0, keep, error)) return usage_error(error);
-    set_keep_prob(recipe.spec, float(keep));
+    fixnet::set_keep_prob(recipe.spec, float(keep));
   } else if (args.has("keep-prob")) {
     return usage_error("--keep-prob applies only to a model with dropout (cnn)");
   }

@@ -129,6 +129,19 @@ struct ModelSpec {
   }
 };
 
+// True when the spec has a dropout layer.
+constexpr bool has_dropout(const ModelSpec& spec) {
+  for (int i = 0; i < spec.layer_count && i < kMaxLayers; ++i)
+    if (spec.layers[i].kind == LayerKind::dropout) return true;
+  return false;
+}
+
+// Sets the keep probability of every dropout layer of `spec`.
+constexpr void set_keep_prob(ModelSpec& spec, float keep_prob) {
+  for (int i = 0; i < spec.layer_count && i < kMaxLayers; ++i)
+    if (spec.layers[i].kind == LayerKind::dropout) spec.layers[i].keep_prob = keep_prob;
+}
+
 // Output extent of a window sliding over `in` cells, TensorFlow's rule.
 constexpr int window_output_size(int in, int window, int stride, Padding padding) {
   return padding == Padding::same ? (in + stride - 1) / stride
