@@ -5,6 +5,7 @@
 //   input gradient   dx[pix, c]      = patches_adjoint(dy)[pix, (ky,kx,f)] . w'[(ky,kx,f), c]
 // where patches_adjoint gathers, for each input pixel, the output positions its
 // kernel offsets fed (so dx needs no scatter and no zeroing).
+#include "fixnet/conv_direct.h"
 #include "fixnet/gemm_driver.h"
 #include "fixnet/kernels.h"
 
@@ -176,6 +177,14 @@ Patches output_gradient_patches(const ConvGeometry& g, const float* dy) {
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y,
                     bool relu, const GemmScratch& scratch, const Parallel& parallel) {
+  const std::size_t direct_floats = conv2d_direct_floats(g);
+  if (direct_floats > 0 && scratch.pack_a_floats >= direct_floats) {
+    const gemm::DirectConv d{x, w, b, y, relu, g.n, g.input.height, g.input.width, g.input.channels,
+                             g.output.height, g.output.width, g.output.channels, g.kernel_h, g.kernel_w,
+                             g.pad_top, g.pad_left};
+    d.run(scratch.pack_a, parallel);
+    return;
+  }
   const Patches a = input_patches(g, x);
   const int k = g.kernel_h * g.kernel_w * g.input.channels, f = g.output.channels;
   gemm::Epilogue e;

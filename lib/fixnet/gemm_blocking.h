@@ -68,6 +68,7 @@ struct Workspace {
   float* const* pack_b = nullptr;
   float* partial = nullptr;
   std::size_t partial_capacity = 0;  // floats at partial
+  std::size_t pack_a_floats = 0;     // floats at each pack_a[w]
 };
 
 }  // namespace gemm

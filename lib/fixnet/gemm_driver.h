@@ -130,7 +130,9 @@ constexpr int kDirectRows = 4 * kMR;
 
 // For C with at most kStreamRows rows and a row-major B (a matrix-vector
 // product, like a dense layer on one example): B is streamed row by row, each
-// row once, into accumulators spanning many columns.
+// row once, into accumulators spanning many columns; rows of B that meet only
+// zeros of A are skipped (so B must hold no infinities or NaNs there to give
+// what a full product would).
 constexpr int kStreamRows = 4;
 #if defined(__AVX512F__) && !defined(FIXNET_SIMD_SCALAR)
 constexpr int kStreamVectors = 16;  // accumulators per call, of 32 registers
@@ -138,20 +140,23 @@ constexpr int kStreamVectors = 16;  // accumulators per call, of 32 registers
 constexpr int kStreamVectors = 8;
 #endif
 
-// c[R, V*kLanes] (=|+=) A . B for one K block: A packed as for micro_kernel, B
-// row k at b + k*ldb.
+// c[R, V*kLanes] (=|+=) A . B for one K block, summing only over the k in
+// index[0, count): A packed as for micro_kernel, B row k at b + k*ldb.
 template <int R, int V>
-inline void stream_kernel(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc,
-                          bool accumulate, const float* bias, bool relu) {
+inline void stream_kernel(int count, const int* index, const float* a, const float* b, std::ptrdiff_t ldb, float* c,
+                          std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
   using simd::Vec;
   Vec acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
       acc[r][v] = accumulate ? simd::load(c + r * ldc + v * kLanes) : bias ? simd::load(bias + v * kLanes) : simd::zero();
-  for (int k = 0; k < kc; ++k, a += kMR, b += ldb) {
+  for (int t = 0; t < count; ++t) {
+    const int k = index[t];
+    const float* ak = a + k * kMR;
+    const float* bk = b + k * ldb;
     for (int r = 0; r < R; ++r) {
-      const Vec av = simd::broadcast(a[r]);
-      for (int v = 0; v < V; ++v) acc[r][v] = simd::mul_add(av, simd::load(b + v * kLanes), acc[r][v]);
+      const Vec av = simd::broadcast(ak[r]);
+      for (int v = 0; v < V; ++v) acc[r][v] = simd::mul_add(av, simd::load(bk + v * kLanes), acc[r][v]);
     }
   }
   for (int r = 0; r < R; ++r)
@@ -160,15 +165,29 @@ inline void stream_kernel(int kc, const float* a, const float* b, std::ptrdiff_t
 
 // stream_kernel<rows, kStreamVectors / rows> for rows in 1..R.
 template <int R>
-inline void stream_rows(int rows, int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c,
-                        std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
+inline void stream_rows(int rows, int count, const int* index, const float* a, const float* b, std::ptrdiff_t ldb,
+                        float* c, std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
   if constexpr (R > 1) {
     if (rows < R) {
-      stream_rows<R - 1>(rows, kc, a, b, ldb, c, ldc, accumulate, bias, relu);
+      stream_rows<R - 1>(rows, count, index, a, b, ldb, c, ldc, accumulate, bias, relu);
       return;
     }
   }
-  stream_kernel<R, kStreamVectors / R>(kc, a, b, ldb, c, ldc, accumulate, bias, relu);
+  stream_kernel<R, kStreamVectors / R>(count, index, a, b, ldb, c, ldc, accumulate, bias, relu);
+}
+
+// Writes to index[] the k < kc at which some of the `rows` rows of a packed A
+// sliver is not zero, and returns how many: the other k add nothing (ReLU
+// outputs are often half zeros), so the streaming product skips their B rows.
+inline int nonzero_columns(const float* a, int rows, int kc, int* index) {
+  int count = 0;
+  for (int k = 0; k < kc; ++k) {
+    bool any = false;
+    for (int r = 0; r < rows; ++r) any |= a[k * kMR + r] != 0.0f;
+    index[count] = k;
+    count += any ? 1 : 0;
+  }
+  return count;
 }
 
 // The streaming product over all of K and N; workers take column chunks.
@@ -181,12 +200,14 @@ void stream_multiply(int M, int N, int K, const A& a, const float* b, std::ptrdi
   const int parts = min_int(workers, chunks > 0 ? chunks : 1);
   auto part = [&](int p, int, int worker) {
     float* pa = ws.pack_a[worker];
+    int index[kKC];
     for (int pc = 0; pc < K; pc += kKC) {
       const int kc = min_int(kKC, K - pc);
       const bool accumulate = epilogue.accumulate || pc > 0, relu = epilogue.relu && pc + kc == K;
       a.pack(pa, 0, M, pc, kc);
+      const int count = nonzero_columns(pa, M, kc, index);
       for (int j = p * chunks / parts * width; j < (p + 1) * chunks / parts * width; j += width)
-        stream_rows<kStreamRows>(M, kc, pa, b + pc * ldb + j, ldb, c + j, ldc, accumulate,
+        stream_rows<kStreamRows>(M, count, index, pa, b + pc * ldb + j, ldb, c + j, ldc, accumulate,
                                  epilogue.bias && !accumulate ? epilogue.bias + j : nullptr, relu);
       if (p == parts - 1) {  // columns past the last full chunk, a partial sliver copied out
         for (int j = chunks * width; j < N; j += kNR) {

@@ -81,12 +81,29 @@ constexpr ConvGeometry conv_geometry(const LayerSpec& layer, Dims input, int n) 
   return g;
 }
 
+// Floats per worker the forward pass reads its patches from when it runs
+// without packing (stride 1, filters a multiple of the tile width): the input
+// rows of one image, widened with zero padding; 0 when it packs instead.
+constexpr std::size_t conv2d_direct_floats(const ConvGeometry& g) {
+  if (g.stride_h != 1 || g.stride_w != 1 || g.output.channels % gemm::kNR != 0) return 0;
+  return std::size_t(g.input.height) * std::size_t(g.output.width + g.kernel_w - 1) * std::size_t(g.input.channels);
+}
+
+// The forward product of a convolution.
+constexpr GemmNeeds conv2d_forward_needs(const ConvGeometry& g, int workers) {
+  const int taps = g.kernel_h * g.kernel_w;
+  GemmNeeds needs = gemm_needs(g.n * g.output.height * g.output.width, g.output.channels, taps * g.input.channels,
+                               workers);
+  needs.a = max_size(needs.a, conv2d_direct_floats(g));
+  return needs;
+}
+
 // Forward, filter gradient and input gradient products of a convolution.
 constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
   const int positions = g.n * g.output.height * g.output.width;
   const int pixels = g.n * g.input.height * g.input.width;
   const int taps = g.kernel_h * g.kernel_w;
-  return max_needs(max_needs(gemm_needs(positions, g.output.channels, taps * g.input.channels, workers),
+  return max_needs(max_needs(conv2d_forward_needs(g, workers),
                              gemm_needs(taps * g.input.channels, g.output.channels, positions, workers)),
                    gemm_needs(pixels, g.input.channels, taps * g.output.channels, workers));
 }

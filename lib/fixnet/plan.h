@@ -202,9 +202,7 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
                        : gemm_needs(options.batch, l.units, lp.input.size(), w);
     } else if (l.kind == LayerKind::conv2d) {
       const ConvGeometry g = conv_geometry(l, lp.input, options.batch);
-      layer = training ? conv2d_gemm_needs(g, w)
-                       : gemm_needs(options.batch * lp.output.height * lp.output.width, l.units,
-                                    l.window_h * l.window_w * lp.input.channels, w);
+      layer = training ? conv2d_gemm_needs(g, w) : conv2d_forward_needs(g, w);
     }
     needs = max_needs(needs, layer);
   }
