@@ -139,6 +139,7 @@ constexpr int kStreamVectors = 16;  // accumulators per call, of 32 registers
 #else
 constexpr int kStreamVectors = 8;
 #endif
+constexpr int kStreamDepth = 16;  // rows of B per pass over the chunks
 
 // c[R, V*kLanes] (=|+=) A . B for one K block, summing only over the k in
 // index[0, count): A packed as for micro_kernel, B row k at b + k*ldb.
@@ -206,9 +207,15 @@ void stream_multiply(int M, int N, int K, const A& a, const float* b, std::ptrdi
       const bool accumulate = epilogue.accumulate || pc > 0, relu = epilogue.relu && pc + kc == K;
       a.pack(pa, 0, M, pc, kc);
       const int count = nonzero_columns(pa, M, kc, index);
-      for (int j = p * chunks / parts * width; j < (p + 1) * chunks / parts * width; j += width)
-        stream_rows<kStreamRows>(M, count, index, pa, b + pc * ldb + j, ldb, c + j, ldc, accumulate,
-                                 epilogue.bias && !accumulate ? epilogue.bias + j : nullptr, relu);
+      // A few rows of B at a time across all chunks: few pages are read at
+      // once, which keeps the hardware prefetchers streaming.
+      for (int t = 0; t == 0 || t < count; t += kStreamDepth) {
+        const int depth = min_int(kStreamDepth, count - t);
+        const bool add = accumulate || t > 0, last = relu && t + depth >= count;
+        for (int j = p * chunks / parts * width; j < (p + 1) * chunks / parts * width; j += width)
+          stream_rows<kStreamRows>(M, depth, index + t, pa, b + pc * ldb + j, ldb, c + j, ldc, add,
+                                   epilogue.bias && !add ? epilogue.bias + j : nullptr, last);
+      }
       if (p == parts - 1) {  // columns past the last full chunk, a partial sliver copied out
         for (int j = chunks * width; j < N; j += kNR) {
           const int cols = min_int(kNR, N - j);
