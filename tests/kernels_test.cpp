@@ -194,7 +194,7 @@ TEST_CASE("work split among workers gives the serial results") {
   struct Shape {
     int m, n, k;
   };
-  const Shape shapes[] = {{300, 70, 600}, {7, 900, 300}, {25, 32, 5000}, {1, 10, 2000}, {3, 1100, 300}};
+  const Shape shapes[] = {{300, 70, 600}, {7, 900, 300}, {25, 32, 5000}, {1, 10, 2000}, {3, 1100, 300}, {1, 301, 700}};
   for (int workers : {2, 3, 5}) {
     fixnet_test::TestScratch scratch(workers);
     const Parallel parallel = fixnet_test::simulated_workers(workers);

@@ -237,6 +237,75 @@ void stream_multiply(int M, int N, int K, const A& a, const float* b, std::ptrdi
   parallel_for(parallel, parts, part);
 }
 
+// For C with one row, at least kNR columns and a row-major B (a dense layer
+// on one example): each worker sweeps its columns of C, kept in memory, along
+// kSweepRows rows of B at a time, so B is read once, row by row in address
+// order (what prefetchers stream best), skipping rows that meet zeros of A.
+constexpr int kSweepRows = 4;
+
+// c[0, n) += sum over i < R of a[i] * rows[i][0, n).
+template <int R>
+inline void sweep_kernel(int n, const float* const* rows, const float* a, float* c) {
+  using simd::Vec;
+  Vec av[R];
+  for (int i = 0; i < R; ++i) av[i] = simd::broadcast(a[i]);
+  int j = 0;
+  for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
+    Vec c0 = simd::load(c + j), c1 = simd::load(c + j + kLanes);
+    for (int i = 0; i < R; ++i) {
+      c0 = simd::mul_add(av[i], simd::load(rows[i] + j), c0);
+      c1 = simd::mul_add(av[i], simd::load(rows[i] + j + kLanes), c1);
+    }
+    simd::store(c + j, c0);
+    simd::store(c + j + kLanes, c1);
+  }
+  for (; j + kLanes <= n; j += kLanes) {
+    Vec c0 = simd::load(c + j);
+    for (int i = 0; i < R; ++i) c0 = simd::mul_add(av[i], simd::load(rows[i] + j), c0);
+    simd::store(c + j, c0);
+  }
+  for (; j < n; ++j)
+    for (int i = 0; i < R; ++i) c[j] += a[i] * rows[i][j];
+}
+
+template <class A>
+void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb, float* c, Epilogue epilogue,
+                    const Workspace& ws, const Parallel& parallel) {
+  const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
+  const int vectors = N / kLanes, parts = min_int(workers, ceil_div(N, kNR));
+  auto part = [&](int p, int, int worker) {
+    const int j0 = p * vectors / parts * kLanes, j1 = p == parts - 1 ? N : (p + 1) * vectors / parts * kLanes;
+    float* cj = c + j0;
+    for (int j = j0; j < j1; ++j)
+      if (!epilogue.accumulate) c[j] = epilogue.bias ? epilogue.bias[j] : 0.0f;
+    float* pa = ws.pack_a[worker];
+    int index[kKC];
+    for (int pc = 0; pc < K; pc += kKC) {
+      const int kc = min_int(kKC, K - pc);
+      a.pack(pa, 0, 1, pc, kc);
+      const int count = nonzero_columns(pa, 1, kc, index);
+      const float* rows[kSweepRows];
+      float values[kSweepRows];
+      int t = 0;
+      for (; t + kSweepRows <= count; t += kSweepRows) {
+        for (int i = 0; i < kSweepRows; ++i) {
+          rows[i] = b + std::ptrdiff_t(pc + index[t + i]) * ldb + j0;
+          values[i] = pa[index[t + i] * kMR];
+        }
+        sweep_kernel<kSweepRows>(j1 - j0, rows, values, cj);
+      }
+      for (; t < count; ++t) {
+        rows[0] = b + std::ptrdiff_t(pc + index[t]) * ldb + j0;
+        values[0] = pa[index[t] * kMR];
+        sweep_kernel<1>(j1 - j0, rows, values, cj);
+      }
+    }
+    for (int j = j0; j < j1 && epilogue.relu; ++j)
+      if (c[j] < 0.0f) c[j] = 0.0f;
+  };
+  parallel_for(parallel, parts, part);
+}
+
 // C[M, N] = epilogue(A[M, K] . B[K, N]), on parallel.workers threads: B panels
 // are packed by all workers, then C tiles (row blocks, split by columns too
 // when there are few) are shared out; when C has too few tiles, the sum over
@@ -263,7 +332,11 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
   std::ptrdiff_t ldb = 0;
   if (M <= kStreamRows) {
     if (const float* direct = b.in_place(0, 0, &ldb)) {
-      stream_multiply(M, N, K, a, direct, ldb, c, ldc, epilogue, ws, parallel);
+      if (M == 1 && N >= kNR) {
+        sweep_multiply(N, K, a, direct, ldb, c, epilogue, ws, parallel);
+      } else {
+        stream_multiply(M, N, K, a, direct, ldb, c, ldc, epilogue, ws, parallel);
+      }
       return;
     }
   }
