@@ -14,30 +14,30 @@
 namespace fixnet {
 namespace gemm {
 
-// c[R, NR] = relu?(bias + sum over segments s and k < length of
+// c[R, kConvWidth] = relu?(bias + sum over segments s and k < length of
 // a[s*segment_stride + r*lda + k] * B row (s*length + k)), B row j at b + j*ldb.
 template <int R>
 inline void direct_kernel(int segments, int length, const float* __restrict a, std::ptrdiff_t segment_stride,
                           std::ptrdiff_t lda, const float* __restrict b, std::ptrdiff_t ldb, float* __restrict c,
                           std::ptrdiff_t ldc, const float* bias, bool relu) {
   using simd::Vec;
-  Vec acc[R][kNV];
-  for (int v = 0; v < kNV; ++v) {
+  Vec acc[R][kConvVectors];
+  for (int v = 0; v < kConvVectors; ++v) {
     const Vec init = bias ? simd::load(bias + v * kLanes) : simd::zero();
     for (int r = 0; r < R; ++r) acc[r][v] = init;
   }
   for (int s = 0; s < segments; ++s, a += segment_stride) {
     for (int k = 0; k < length; ++k, b += ldb) {
-      Vec bv[kNV];
-      for (int v = 0; v < kNV; ++v) bv[v] = simd::load(b + v * kLanes);
+      Vec bv[kConvVectors];
+      for (int v = 0; v < kConvVectors; ++v) bv[v] = simd::load(b + v * kLanes);
       for (int r = 0; r < R; ++r) {
         const Vec av = simd::broadcast(a[r * lda + k]);
-        for (int v = 0; v < kNV; ++v) acc[r][v] = simd::mul_add(av, bv[v], acc[r][v]);
+        for (int v = 0; v < kConvVectors; ++v) acc[r][v] = simd::mul_add(av, bv[v], acc[r][v]);
       }
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < kNV; ++v)
+    for (int v = 0; v < kConvVectors; ++v)
       simd::store(c + r * ldc + v * kLanes, relu ? simd::max(acc[r][v], simd::zero()) : acc[r][v]);
 }
 
@@ -56,7 +56,7 @@ inline void direct_rows(int rows, int segments, int length, const float* a, std:
 }
 
 // A stride-1 convolution y[n, out_h, out_w, filters] = relu?(x * w + bias),
-// filters a multiple of kNR; run() needs in_h * padded_width() * channels
+// filters a multiple of kConvWidth; run() needs in_h * padded_width() * channels
 // floats of scratch per worker.
 struct DirectConv {
   const float* x;  // [n, in_h, in_w, channels]
@@ -81,7 +81,7 @@ struct DirectConv {
       for (int t = 0; t < copied * channels; ++t) row[pad_left * channels + t] = src[t];
       for (int t = (pad_left + copied) * channels; t < row_floats; ++t) row[t] = 0.0f;
     }
-    const int blocks = ceil_div(out_w, kMR), length = kernel_w * channels;
+    const int blocks = ceil_div(out_w, kConvRows), length = kernel_w * channels;
     for (int oy = oy0; oy < oy1; ++oy) {
       // Kernel rows [ky0, ky1) land inside the image; the others add nothing.
       const int ky0 = pad_top - oy > 0 ? pad_top - oy : 0;
@@ -92,8 +92,8 @@ struct DirectConv {
       float* out = y + (std::ptrdiff_t(image) * out_h + oy) * out_w * filters;
       for (int block = 0; block < blocks; ++block) {
         const int x0 = block * out_w / blocks, x1 = (block + 1) * out_w / blocks;
-        for (int j = 0; j < filters; j += kNR)
-          direct_rows<kMR>(x1 - x0, segments, length, a + std::ptrdiff_t(x0) * channels, row_floats, channels,
+        for (int j = 0; j < filters; j += kConvWidth)
+          direct_rows<kConvRows>(x1 - x0, segments, length, a + std::ptrdiff_t(x0) * channels, row_floats, channels,
                            b + j, filters, out + std::ptrdiff_t(x0) * filters + j, filters,
                            bias ? bias + j : nullptr, relu);
       }
