@@ -6,7 +6,8 @@ Serves the page (web/), the WebAssembly build (/wasm/) and MNIST (/data/) on
 headers that make the page cross-origin isolated (so SharedArrayBuffer, and with
 it WebAssembly threads, are available).
 
-Usage: server.py --port N --web DIR --wasm DIR --data DIR
+Usage: server.py --port N --web DIR --wasm DIR --data DIR [--models DIR]
+(--models serves a directory of model files at /models/, for the benchmark.)
 """
 import argparse
 import functools
@@ -30,7 +31,7 @@ TYPES = {
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """Maps /wasm/ and /data/ to their directories, everything else to the page."""
+    """Maps /wasm/, /data/ (and /models/) to their directories, everything else to the page."""
 
     def __init__(self, *args, roots, **kwargs):
         self.roots = roots
@@ -38,8 +39,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path):
         path = posixpath.normpath(urllib.parse.unquote(urllib.parse.urlsplit(path).path))
-        for prefix in ("/wasm/", "/data/"):
-            if path.startswith(prefix):
+        for prefix in ("/wasm/", "/data/", "/models/"):
+            if path.startswith(prefix) and prefix in self.roots:
                 root, rest = self.roots[prefix], path[len(prefix):]
                 break
         else:
@@ -68,8 +69,11 @@ def main():
     parser.add_argument("--web", required=True)
     parser.add_argument("--wasm", required=True)
     parser.add_argument("--data", required=True)
+    parser.add_argument("--models")
     args = parser.parse_args()
     roots = {"/": os.path.abspath(args.web), "/wasm/": os.path.abspath(args.wasm), "/data/": os.path.abspath(args.data)}
+    if args.models:
+        roots["/models/"] = os.path.abspath(args.models)
     handler = functools.partial(Handler, roots=roots)
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)

@@ -3,6 +3,7 @@
 // cross-origin isolated so the threaded module can run.
 //
 //   node fixnet_browser.mjs --data DIR [--threads N] --what cnn-train|softmax-train|cnn-infer [--seconds S]
+//        [--model FILE]
 //
 // Prints one JSON line like the peers (measurements: measure.mjs).
 import { spawn } from 'node:child_process';
@@ -21,7 +22,7 @@ function parseArgs(argv) {
   const args = { threads: 1, seconds: 10, what: 'cnn-train' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
-    if (!['data', 'threads', 'what', 'seconds'].includes(key)) throw new Error(`unknown option ${argv[i]}`);
+    if (!['data', 'threads', 'what', 'seconds', 'model'].includes(key)) throw new Error(`unknown option ${argv[i]}`);
     args[key] = argv[i + 1];
   }
   if (!args.data) throw new Error('--data is required');
@@ -44,7 +45,8 @@ async function main() {
   const { chromium } = require('playwright-core');
   const port = await freePort();
   const server = spawn('python3', [path.join(ROOT, 'tools/server.py'), '--port', String(port), '--web', HERE,
-    '--wasm', path.join(ROOT, 'build-wasm/wasm'), '--data', path.resolve(args.data)], { stdio: 'ignore' });
+    '--wasm', path.join(ROOT, 'build-wasm/wasm'), '--data', path.resolve(args.data),
+    ...(args.model ? ['--models', path.dirname(path.resolve(args.model))] : [])], { stdio: 'ignore' });
   let browser = null;
   try {
     for (let tries = 0; ; ++tries) {  // until the server answers
@@ -58,7 +60,8 @@ async function main() {
     }
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: BROWSER_ARGS });
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/browser/index.html?what=${args.what}&threads=${args.threads}&seconds=${args.seconds}`);
+    const model = args.model ? `&model=${encodeURIComponent(path.basename(args.model))}` : '';
+    await page.goto(`http://127.0.0.1:${port}/browser/index.html?what=${args.what}&threads=${args.threads}&seconds=${args.seconds}${model}`);
     await page.waitForFunction(() => document.title === 'done', null, { timeout: (Number(args.seconds) * 5 + 60) * 1000 });
     const result = JSON.parse(await page.textContent('#result'));
     if (result.error) throw new Error(result.error);

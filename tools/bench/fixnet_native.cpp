@@ -1,11 +1,12 @@
 // fixnet benchmark: the native library on this machine.
 //
 //   fixnet-bench --what cnn-train|softmax-train|cnn-infer|layers|peak
-//                [--data DIR] [--threads N] [--seconds S]
+//                [--data DIR] [--threads N] [--seconds S] [--model FILE]
 //
 // cnn-train: the tutorial CNN, Adam 1e-4, batch 50, dropout keep 0.5, real
 // MNIST minibatches (images/s); softmax-train: batch 100, gradient descent 0.5;
-// cnn-infer: one test image through a batch-1 inference model (median latency);
+// cnn-infer: one test image through a batch-1 inference model (median latency;
+// freshly initialised, or the trained model in --model FILE);
 // layers: milliseconds per kernel of one CNN training step of 50; peak: one
 // core's measured FMA throughput (GFLOP/s). Prints one JSON line (layers: a
 // table) like the peers' scripts.
@@ -23,6 +24,7 @@
 #include "fixnet.h"
 #include "fixnet/simd.h"
 #include "mnist_files.h"
+#include "model_loader.h"
 #include "thread_pool.h"
 
 namespace {
@@ -47,7 +49,7 @@ void check(const fixnet::Status& s) {
 }
 
 struct Options {
-  std::string what = "cnn-train", data;
+  std::string what = "cnn-train", data, model;
   int threads = 1;
   double seconds = 10;
 };
@@ -89,24 +91,36 @@ double train_rate(const fixnet::mnist::Recipe& recipe, const fixnet_host::MnistD
   return double(steps) * recipe.batch / seconds_since(t0);
 }
 
-// Median milliseconds of one test image's forward pass.
-double inference_latency(const fixnet_host::MnistData& data, int threads, double budget, long* runs) {
-  fixnet_host::ThreadPool pool(threads);
-  Bench b(fixnet::mnist::cnn_spec(), {1, fixnet::OptimizerKind::none, threads}, pool);
-  fixnet::Rng rng(0);
-  b.model.initialize_parameters(rng);
+// Median milliseconds of one test image's forward pass through `model`.
+double median_latency(fixnet::Model& model, const fixnet_host::MnistData& data, double budget, long* runs) {
   std::vector<double> times;
   const Clock::time_point t0 = Clock::now();
   for (int i = 0; seconds_since(t0) < budget; ++i) {
-    fixnet::image_to_floats(data.test, i % data.test.count, b.model.input_buffer());
+    fixnet::image_to_floats(data.test, i % data.test.count, model.input_buffer());
     const Clock::time_point t = Clock::now();
     const float* logits = nullptr;
-    check(b.model.forward(b.model.input_buffer(), 1, false, nullptr, &logits));
+    check(model.forward(model.input_buffer(), 1, false, nullptr, &logits));
     if (i >= 50) times.push_back(seconds_since(t) * 1e3);  // after warm-up
   }
   std::sort(times.begin(), times.end());
   *runs = long(times.size());
   return times.empty() ? 0.0 : times[times.size() / 2];
+}
+
+// The same for the freshly initialised CNN, or the model in `path`.
+double inference_latency(const fixnet_host::MnistData& data, int threads, const std::string& path, double budget,
+                         long* runs) {
+  if (!path.empty()) {
+    fixnet_host::LoadedModel loaded;
+    std::string error;
+    if (!fixnet_host::load_model(path, 1, threads, loaded, error)) die(error);
+    return median_latency(loaded.model, data, budget, runs);
+  }
+  fixnet_host::ThreadPool pool(threads);
+  Bench b(fixnet::mnist::cnn_spec(), {1, fixnet::OptimizerKind::none, threads}, pool);
+  fixnet::Rng rng(0);
+  b.model.initialize_parameters(rng);
+  return median_latency(b.model, data, budget, runs);
 }
 
 // One core's fused multiply-add throughput, GFLOP/s: 12 independent chains of
@@ -231,6 +245,7 @@ Options parse(int argc, char** argv) {
     else if (key == "--data") o.data = value;
     else if (key == "--threads") o.threads = std::atoi(value.c_str());
     else if (key == "--seconds") o.seconds = std::atof(value.c_str());
+    else if (key == "--model") o.model = value;
     else die("unknown option " + key);
   }
   if (argc % 2 == 0) die("options come in pairs: --name value");
@@ -261,7 +276,7 @@ int main(int argc, char** argv) {
   } else if (o.what == "softmax-train") {
     rate = train_rate(fixnet::mnist::softmax_recipe(), data, o.threads, o.seconds, &count);
   } else if (o.what == "cnn-infer") {
-    latency = inference_latency(data, o.threads, o.seconds, &count);
+    latency = inference_latency(data, o.threads, o.model, o.seconds, &count);
     rate = 1e3 / latency;
   } else {
     die("--what must be cnn-train, softmax-train, cnn-infer, layers or peak");

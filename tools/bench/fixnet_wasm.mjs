@@ -2,7 +2,7 @@
 // bindings.cpp and lib/ the browser runs, built for node).
 //
 //   node --no-experimental-fetch fixnet_wasm.mjs --module build-wasm/wasm/fixnet-node.js
-//        --data DIR [--threads N] --what cnn-train|softmax-train|cnn-infer [--seconds S]
+//        --data DIR [--threads N] --what cnn-train|softmax-train|cnn-infer [--seconds S] [--model FILE]
 //
 // Prints one JSON line like the peers (measurements: measure.mjs).
 import { createRequire } from 'node:module';
@@ -18,7 +18,7 @@ function parseArgs(argv) {
   const args = { threads: 1, seconds: 10, what: 'cnn-train' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
-    if (!['module', 'data', 'threads', 'what', 'seconds'].includes(key)) throw new Error(`unknown option ${argv[i]}`);
+    if (!['module', 'data', 'threads', 'what', 'seconds', 'model'].includes(key)) throw new Error(`unknown option ${argv[i]}`);
     args[key] = argv[i + 1];
   }
   args.threads = Number(args.threads);
@@ -32,7 +32,8 @@ async function main() {
   const createFixnet = require(path.resolve(args.module));
   const m = await createFixnet();
   const readMnist = async (name) => gunzipSync(readFileSync(path.join(args.data, name + '.gz')));
-  const result = await measure(m, { ...args, readMnist });
+  const readModel = args.model ? async () => readFileSync(args.model) : undefined;
+  const result = await measure(m, { ...args, readMnist, readModel });
   result.peer = `fixnet wasm (${result.simd}, node ${process.versions.node})`;
   result.peak_rss_mb = resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify(result));

@@ -6,11 +6,12 @@
 // readMnist(name) resolves to the decompressed bytes of one MNIST file.
 // cnn-train: the tutorial CNN, Adam 1e-4, batch 50, dropout keep 0.5, real MNIST
 // minibatches; softmax-train: batch 100, gradient descent 0.5; cnn-infer: one test
-// image, batch 1, median latency.
+// image, batch 1, median latency, through the model file readModel() resolves to
+// if given, else a new CNN after 20 training steps.
 
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
-export async function measure(m, { what, threads, seconds, readMnist }) {
+export async function measure(m, { what, threads, seconds, readMnist, readModel }) {
   const check = (code) => { if (code !== 0) throw new Error(m.UTF8ToString(m._fx_error())); };
   const sizes = [];
   for (let which = 0; which < FILES.length; ++which) {
@@ -25,7 +26,14 @@ export async function measure(m, { what, threads, seconds, readMnist }) {
   check(m._fx_model_new(cnn ? 1 : 0, cnn ? 50 : 100, cnn ? 1e-4 : 0.5, 0.5, 0));
   const train = (steps) => check(m._fx_train(steps));
   if (what === 'cnn-infer') {
-    train(20);  // not a blank model
+    if (readModel) {
+      const bytes = await readModel();
+      if (bytes.length > m._fx_buffer_capacity(4)) throw new Error('model file is larger than the page accepts');
+      m.HEAPU8.set(bytes, m._fx_buffer(4));
+      check(m._fx_model_load(bytes.length));
+    } else {
+      train(20);  // not a blank model
+    }
     for (let i = 0; i < 50; ++i) m._fx_predict_test_image(i);
     const times = [];
     const end = performance.now() + seconds * 1000;

@@ -12,7 +12,12 @@ self.onmessage = async ({ data }) => {
       if (!response.ok) throw new Error(`/data/${name}.gz: HTTP ${response.status}`);
       return new Uint8Array(await new Response(response.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
     };
-    postMessage(await measure(m, { ...data, readMnist }));
+    const readModel = data.model ? async () => {
+      const response = await fetch(`/models/${encodeURIComponent(data.model)}`);
+      if (!response.ok) throw new Error(`/models/${data.model}: HTTP ${response.status}`);
+      return new Uint8Array(await response.arrayBuffer());
+    } : undefined;
+    postMessage(await measure(m, { ...data, readMnist, readModel }));
   } catch (e) {
     postMessage({ error: String(e.message || e) });
   }
