@@ -136,7 +136,8 @@ TEST_CASE("fast convolution and pooling match their references") {
   const Case cases[] = {{{28, 28, 1}, 32, 5, 1, Padding::same}, {{14, 14, 32}, 64, 5, 1, Padding::same},
                         {{9, 11, 3}, 7, 3, 2, Padding::same},   {{10, 10, 5}, 17, 4, 3, Padding::valid},
                         {{5, 5, 1}, 1, 1, 1, Padding::same},    {{7, 13, 3}, 64, 4, 1, Padding::valid},
-                        {{6, 9, 2}, 64, 4, 1, Padding::same}};
+                        {{6, 9, 2}, 64, 4, 1, Padding::same},   {{7, 10, 64}, 32, 4, 1, Padding::valid},
+                        {{6, 9, 32}, 64, 4, 1, Padding::same}};
   for (const Case& c : cases) {
     CAPTURE(c.input.channels);
     CAPTURE(c.filters);

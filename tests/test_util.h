@@ -58,7 +58,8 @@ struct TestScratch {
     }
   }
   fixnet::GemmScratch get() {
-    return fixnet::GemmScratch{a_pointers.data(), b_pointers.data(), partial.data(), partial.size(), a[0].size()};
+    return fixnet::GemmScratch{a_pointers.data(), b_pointers.data(), partial.data(), partial.size(), a[0].size(),
+                               b[0].size()};
   }
   std::vector<std::vector<float>> a, b;
   std::vector<float> partial;

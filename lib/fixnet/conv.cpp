@@ -173,18 +173,24 @@ Patches output_gradient_patches(const ConvGeometry& g, const float* dy) {
                  g.stride_h, g.stride_w, g.pad_top, g.pad_left, true};
 }
 
+// Runs the stride-1 convolution g without packing if the scratch allows;
+// false if it does not apply.
+bool direct_conv(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, bool relu,
+                 const GemmScratch& scratch, const Parallel& parallel) {
+  const std::size_t direct_floats = conv2d_direct_floats(g);
+  if (direct_floats == 0 || scratch.pack_a_floats < direct_floats) return false;
+  const gemm::DirectConv d{x, w, b, y, relu, g.n, g.input.height, g.input.width, g.input.channels,
+                           g.output.height, g.output.width, g.output.channels, g.kernel_h, g.kernel_w,
+                           g.pad_top, g.pad_left};
+  d.run(scratch.pack_a, parallel);
+  return true;
+}
+
 }  // namespace
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y,
                     bool relu, const GemmScratch& scratch, const Parallel& parallel) {
-  const std::size_t direct_floats = conv2d_direct_floats(g);
-  if (direct_floats > 0 && scratch.pack_a_floats >= direct_floats) {
-    const gemm::DirectConv d{x, w, b, y, relu, g.n, g.input.height, g.input.width, g.input.channels,
-                             g.output.height, g.output.width, g.output.channels, g.kernel_h, g.kernel_w,
-                             g.pad_top, g.pad_left};
-    d.run(scratch.pack_a, parallel);
-    return;
-  }
+  if (direct_conv(g, x, w, b, y, relu, scratch, parallel)) return;
   const Patches a = input_patches(g, x);
   const int k = g.kernel_h * g.kernel_w * g.input.channels, f = g.output.channels;
   gemm::Epilogue e;
@@ -206,8 +212,21 @@ void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* 
 
 void conv2d_backward_input(const ConvGeometry& g, const float* dy, const float* w, float* dx,
                            const GemmScratch& scratch, const Parallel& parallel) {
+  const int c = g.input.channels, f = g.output.channels, kh = g.kernel_h, kw = g.kernel_w;
+  const std::size_t weights = std::size_t(kh) * std::size_t(kw) * std::size_t(c) * std::size_t(f);
+  const ConvGeometry t = conv2d_input_gradient_geometry(g);
+  if (g.stride_h == 1 && g.stride_w == 1 && conv2d_direct_floats(t) > 0 && scratch.pack_b_floats >= weights) {
+    float* flipped = scratch.pack_b[0];  // [ky, kx, f, c] = w[kh-1-ky, kw-1-kx, c, f]
+    for (int ky = 0; ky < kh; ++ky)
+      for (int kx = 0; kx < kw; ++kx) {
+        const float* src = w + (std::ptrdiff_t(kh - 1 - ky) * kw + (kw - 1 - kx)) * c * f;
+        float* dst = flipped + (std::ptrdiff_t(ky) * kw + kx) * f * c;
+        for (int i = 0; i < c; ++i)
+          for (int j = 0; j < f; ++j) dst[j * c + i] = src[i * f + j];
+      }
+    if (direct_conv(t, dy, flipped, nullptr, dx, false, scratch, parallel)) return;
+  }
   const Patches a = output_gradient_patches(g, dy);
-  const int c = g.input.channels, f = g.output.channels;
   const WeightsForInputGradient b{w, g.kernel_h, g.kernel_w, c, f};
   gemm::multiply(a.rows, c, g.kernel_h * g.kernel_w * f, a, b, dx, c, gemm::Epilogue{}, scratch,
                  parallel);

@@ -79,6 +79,7 @@ struct Workspace {
   float* partial = nullptr;
   std::size_t partial_capacity = 0;  // floats at partial
   std::size_t pack_a_floats = 0;     // floats at each pack_a[w]
+  std::size_t pack_b_floats = 0;     // floats at pack_b[0]
 };
 
 }  // namespace gemm

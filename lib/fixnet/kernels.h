@@ -98,14 +98,35 @@ constexpr GemmNeeds conv2d_forward_needs(const ConvGeometry& g, int workers) {
   return needs;
 }
 
-// Forward, filter gradient and input gradient products of a convolution.
+// For a stride-1 convolution, its input gradient is another one: dy through
+// the filters flipped in both axes with channels and filters swapped, padded
+// by kernel - 1 - pad.
+constexpr ConvGeometry conv2d_input_gradient_geometry(const ConvGeometry& g) {
+  ConvGeometry t = g;
+  t.input = g.output;
+  t.output = g.input;
+  t.pad_top = g.kernel_h - 1 - g.pad_top;
+  t.pad_left = g.kernel_w - 1 - g.pad_left;
+  return t;
+}
+
+// Forward, filter gradient and input gradient products of a convolution; a
+// stride-1 input gradient computed as a convolution also needs its flipped
+// filters in the shared B panel.
 constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
   const int positions = g.n * g.output.height * g.output.width;
   const int pixels = g.n * g.input.height * g.input.width;
   const int taps = g.kernel_h * g.kernel_w;
+  GemmNeeds input_gradient = gemm_needs(pixels, g.input.channels, taps * g.output.channels, workers);
+  const std::size_t direct = conv2d_direct_floats(conv2d_input_gradient_geometry(g));
+  if (direct > 0) {
+    input_gradient.a = max_size(input_gradient.a, direct);
+    input_gradient.b = max_size(input_gradient.b, std::size_t(taps) * std::size_t(g.input.channels) *
+                                                      std::size_t(g.output.channels));
+  }
   return max_needs(max_needs(conv2d_forward_needs(g, workers),
                              gemm_needs(taps * g.input.channels, g.output.channels, positions, workers)),
-                   gemm_needs(pixels, g.input.channels, taps * g.output.channels, workers));
+                   input_gradient);
 }
 
 // y[n, oh, ow, f] = sum over (ky, kx, c) of x[n, oy*sh+ky-pt, ox*sw+kx-pl, c] . w[ky, kx, c, f]

@@ -73,7 +73,8 @@ Status Model::init(const ModelSpec& spec, const PlanOptions& options, void* aren
                  : w < options.workers && plan_.split_b_floats > 0 ? floats(plan_.split_b) + std::size_t(w - 1) * plan_.split_b_floats
                                                                  : nullptr;
   }
-  scratch_ = GemmScratch{pack_a_, pack_b_, floats(plan_.partial), plan_.partial_floats, plan_.pack_a_floats};
+  scratch_ = GemmScratch{pack_a_, pack_b_, floats(plan_.partial), plan_.partial_floats, plan_.pack_a_floats,
+                         plan_.pack_b_floats};
   parallel_ = Parallel{};
   steps_ = 0;
   last_input_ = nullptr;
