@@ -229,5 +229,13 @@ TEST_CASE("work split among workers gives the serial results") {
     conv2d_forward(g2, x2.data(), w2.data(), bias2.data(), y2.data(), false, scratch.get(), parallel);
     conv2d_forward_reference(g2, x2.data(), w2.data(), bias2.data(), y2_ref.data());
     CHECK(max_relative_error(y2.data(), y2_ref.data(), y2.size()) < 1e-4);
+    // Its gradients: workers take ranges of filter tiles, or rows of dx.
+    std::vector<float> dw2(w2.size()), dw2_ref(w2.size()), db2(64), db2_ref(64), dx2(x2.size()), dx2_ref(x2.size());
+    conv2d_backward_filter(g2, x2.data(), y2.data(), dw2.data(), db2.data(), scratch.get(), parallel);
+    conv2d_backward_filter_reference(g2, x2.data(), y2.data(), dw2_ref.data(), db2_ref.data());
+    CHECK(max_relative_error(dw2.data(), dw2_ref.data(), dw2.size()) < 1e-4);
+    conv2d_backward_input(g2, y2.data(), w2.data(), dx2.data(), scratch.get(), parallel);
+    conv2d_backward_input_reference(g2, y2.data(), w2.data(), dx2_ref.data());
+    CHECK(max_relative_error(dx2.data(), dx2_ref.data(), dx2.size()) < 1e-4);
   }
 }

@@ -14,45 +14,74 @@
 namespace fixnet {
 namespace gemm {
 
-// c[R, kConvWidth] = relu?(bias + sum over segments s and k < length of
-// a[s*segment_stride + r*lda + k] * B row (s*length + k)), B row j at b + j*ldb.
+// Where the kernel reads A: element (r, k) of segment s at
+// data[s*segment_stride + r*row_stride + k*step], k < length.
+struct SegmentedA {
+  const float* data;
+  int segments, length;
+  std::ptrdiff_t segment_stride, row_stride, step;
+};
+
+// Where it writes C: c[r*ldc + j] = relu?(start + A . B) for j < kConvWidth,
+// start = c itself when accumulating, else bias (or 0).
+struct TileC {
+  float* c;
+  std::ptrdiff_t ldc;
+  bool accumulate;
+  const float* bias;
+  bool relu;
+};
+
+// C[R, kConvWidth] from A[R, all segments' k] and B, row k (counted across
+// segments) at b + k*ldb.
 template <int R>
-inline void direct_kernel(int segments, int length, const float* __restrict a, std::ptrdiff_t segment_stride,
-                          std::ptrdiff_t lda, const float* __restrict b, std::ptrdiff_t ldb, float* __restrict c,
-                          std::ptrdiff_t ldc, const float* bias, bool relu) {
+inline void direct_kernel(const SegmentedA& a, const float* __restrict b, std::ptrdiff_t ldb, const TileC& out) {
   using simd::Vec;
   Vec acc[R][kConvVectors];
   for (int v = 0; v < kConvVectors; ++v) {
-    const Vec init = bias ? simd::load(bias + v * kLanes) : simd::zero();
-    for (int r = 0; r < R; ++r) acc[r][v] = init;
+    const Vec init = out.bias ? simd::load(out.bias + v * kLanes) : simd::zero();
+    for (int r = 0; r < R; ++r) acc[r][v] = out.accumulate ? simd::load(out.c + r * out.ldc + v * kLanes) : init;
   }
-  for (int s = 0; s < segments; ++s, a += segment_stride) {
-    for (int k = 0; k < length; ++k, b += ldb) {
+  for (int s = 0; s < a.segments; ++s) {
+    const float* __restrict ak = a.data + s * a.segment_stride;
+    for (int k = 0; k < a.length; ++k, ak += a.step, b += ldb) {
       Vec bv[kConvVectors];
       for (int v = 0; v < kConvVectors; ++v) bv[v] = simd::load(b + v * kLanes);
       for (int r = 0; r < R; ++r) {
-        const Vec av = simd::broadcast(a[r * lda + k]);
+        const Vec av = simd::broadcast(ak[r * a.row_stride]);
         for (int v = 0; v < kConvVectors; ++v) acc[r][v] = simd::mul_add(av, bv[v], acc[r][v]);
       }
     }
   }
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < kConvVectors; ++v)
-      simd::store(c + r * ldc + v * kLanes, relu ? simd::max(acc[r][v], simd::zero()) : acc[r][v]);
+      simd::store(out.c + r * out.ldc + v * kLanes, out.relu ? simd::max(acc[r][v], simd::zero()) : acc[r][v]);
 }
 
 // direct_kernel<rows> for any rows in 1..R.
 template <int R>
-inline void direct_rows(int rows, int segments, int length, const float* a, std::ptrdiff_t segment_stride,
-                        std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc,
-                        const float* bias, bool relu) {
+inline void direct_rows(int rows, const SegmentedA& a, const float* b, std::ptrdiff_t ldb, const TileC& out) {
   if constexpr (R > 1) {
     if (rows < R) {
-      direct_rows<R - 1>(rows, segments, length, a, segment_stride, lda, b, ldb, c, ldc, bias, relu);
+      direct_rows<R - 1>(rows, a, b, ldb, out);
       return;
     }
   }
-  direct_kernel<R>(segments, length, a, segment_stride, lda, b, ldb, c, ldc, bias, relu);
+  direct_kernel<R>(a, b, ldb, out);
+}
+
+// Rows [r0, r1) of an NHWC image (width, channels) into band, each row widened
+// to padded_width pixels: pad_left zero pixels first, zeros after the image.
+inline void copy_padded_rows(const float* image, int width, int channels, int pad_left, int padded_width, int r0,
+                             int r1, float* band) {
+  const int row_floats = padded_width * channels, copied = min_int(width, padded_width - pad_left);
+  for (int sy = r0; sy < r1; ++sy) {
+    float* row = band + std::ptrdiff_t(sy - r0) * row_floats;
+    const float* src = image + std::ptrdiff_t(sy) * width * channels;
+    for (int t = 0; t < pad_left * channels; ++t) row[t] = 0.0f;
+    for (int t = 0; t < copied * channels; ++t) row[pad_left * channels + t] = src[t];
+    for (int t = (pad_left + copied) * channels; t < row_floats; ++t) row[t] = 0.0f;
+  }
 }
 
 // A stride-1 convolution y[n, out_h, out_w, filters] = relu?(x * w + bias),
@@ -71,16 +100,9 @@ struct DirectConv {
   // Output rows [oy0, oy1) of image `image`, using `band` for the padded input rows.
   void rows(int image, int oy0, int oy1, float* band) const {
     const int wp = padded_width(), row_floats = wp * channels;
-    const int copied = min_int(in_w, wp - pad_left);
     const int r0 = oy0 - pad_top > 0 ? oy0 - pad_top : 0;
     const int r1 = min_int(in_h, oy1 + kernel_h - 1 - pad_top);
-    for (int sy = r0; sy < r1; ++sy) {
-      float* row = band + std::ptrdiff_t(sy - r0) * row_floats;
-      const float* src = x + (std::ptrdiff_t(image) * in_h + sy) * in_w * channels;
-      for (int t = 0; t < pad_left * channels; ++t) row[t] = 0.0f;
-      for (int t = 0; t < copied * channels; ++t) row[pad_left * channels + t] = src[t];
-      for (int t = (pad_left + copied) * channels; t < row_floats; ++t) row[t] = 0.0f;
-    }
+    copy_padded_rows(x + std::ptrdiff_t(image) * in_h * in_w * channels, in_w, channels, pad_left, wp, r0, r1, band);
     const int blocks = ceil_div(out_w, kConvRows), length = kernel_w * channels;
     for (int oy = oy0; oy < oy1; ++oy) {
       // Kernel rows [ky0, ky1) land inside the image; the others add nothing.
@@ -92,10 +114,11 @@ struct DirectConv {
       float* out = y + (std::ptrdiff_t(image) * out_h + oy) * out_w * filters;
       for (int block = 0; block < blocks; ++block) {
         const int x0 = block * out_w / blocks, x1 = (block + 1) * out_w / blocks;
+        const SegmentedA patches{a + std::ptrdiff_t(x0) * channels, segments, length, row_floats, channels, 1};
         for (int j = 0; j < filters; j += kConvWidth)
-          direct_rows<kConvRows>(x1 - x0, segments, length, a + std::ptrdiff_t(x0) * channels, row_floats, channels,
-                           b + j, filters, out + std::ptrdiff_t(x0) * filters + j, filters,
-                           bias ? bias + j : nullptr, relu);
+          direct_rows<kConvRows>(x1 - x0, patches, b + j, filters,
+                                 TileC{out + std::ptrdiff_t(x0) * filters + j, filters, false,
+                                       bias ? bias + j : nullptr, relu});
       }
     }
   }
@@ -110,6 +133,57 @@ struct DirectConv {
       rows(image, band * out_h / bands, (band + 1) * out_h / bands, pad[worker]);
     };
     parallel_for(parallel, n * bands, task);
+  }
+};
+
+// The filter gradient of a stride-1 convolution, dw[ky, kx, c, f] = sum over
+// images and output positions of x[n, oy+ky-pad_top, ox+kx-pad_left, c] .
+// dy[n, oy, ox, f]: for each kernel offset, a product [channels, positions] x
+// [positions, filters] whose A is the padded input read in place (channels
+// consecutive, positions `channels` apart) and whose B is dy itself. Filters
+// a multiple of kConvWidth; scratch per worker as DirectConv.
+struct DirectFilterGradient {
+  const float* x;   // [n, in_h, in_w, channels]
+  const float* dy;  // [n, out_h, out_w, filters]
+  float* dw;        // [kernel_h, kernel_w, channels, filters]
+  int n, in_h, in_w, channels, out_h, out_w, filters, kernel_h, kernel_w, pad_top, pad_left;
+
+  // Tiles of dw: (filter block, kernel offset, channel block), filter blocks
+  // outermost so consecutive tiles read the same columns of dy.
+  int channel_blocks() const { return ceil_div(channels, kConvRows); }
+  int tiles() const { return filters / kConvWidth * kernel_h * kernel_w * channel_blocks(); }
+
+  // Adds image `image`'s share to tiles [t0, t1) (overwrites them for image 0).
+  void add_image(int image, int t0, int t1, float* band) const {
+    const int wp = out_w + kernel_w - 1, row_floats = wp * channels, taps = kernel_h * kernel_w;
+    copy_padded_rows(x + std::ptrdiff_t(image) * in_h * in_w * channels, in_w, channels, pad_left, wp, 0, in_h, band);
+    const float* dy_image = dy + std::ptrdiff_t(image) * out_h * out_w * filters;
+    const int blocks = channel_blocks();
+    for (int t = t0; t < t1; ++t) {
+      const int block = t % blocks, tap = (t / blocks) % taps, j = t / (blocks * taps) * kConvWidth;
+      const int ky = tap / kernel_w, kx = tap % kernel_w;
+      const int c0 = block * channels / blocks, c1 = (block + 1) * channels / blocks;
+      // Output rows whose input row oy + ky - pad_top lies inside the image.
+      const int oy0 = pad_top - ky > 0 ? pad_top - ky : 0, oy1 = min_int(out_h, in_h + pad_top - ky);
+      const int segments = oy1 > oy0 ? oy1 - oy0 : 0;
+      const float* a = segments > 0 ? band + std::ptrdiff_t(oy0 + ky - pad_top) * row_floats : band;
+      const SegmentedA input{a + std::ptrdiff_t(kx) * channels + c0, segments, out_w, row_floats, 1, channels};
+      direct_rows<kConvRows>(c1 - c0, input, dy_image + std::ptrdiff_t(oy0) * out_w * filters + j, filters,
+                             TileC{dw + (std::ptrdiff_t(tap) * channels + c0) * filters + j, filters, image > 0,
+                                   nullptr, false});
+    }
+  }
+
+  // Runs on `parallel`: each worker owns a range of tiles and sums every
+  // image into them in order (the same sums for any worker count).
+  void run(float* const* pad, const Parallel& parallel) const {
+    const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
+    const int parts = min_int(workers, tiles());
+    auto task = [&](int p, int, int worker) {
+      const int t0 = p * tiles() / parts, t1 = (p + 1) * tiles() / parts;
+      for (int image = 0; image < n; ++image) add_image(image, t0, t1, pad[worker]);
+    };
+    parallel_for(parallel, parts, task);
   }
 };
 
