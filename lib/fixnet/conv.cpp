@@ -204,10 +204,8 @@ void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* 
                             float* db, const GemmScratch& scratch, const Parallel& parallel) {
   const Patches patches = input_patches(g, x);
   const int k = g.kernel_h * g.kernel_w * g.input.channels, f = g.output.channels;
-  // Unpacked when the channels fill the kernel's rows (a 1-channel input is
-  // better served by the packed product, whose rows are kernel offsets).
   const std::size_t direct_floats = conv2d_direct_floats(g);
-  if (direct_floats > 0 && g.input.channels >= gemm::kConvRows && scratch.pack_a_floats >= direct_floats) {
+  if (direct_floats > 0 && scratch.pack_a_floats >= direct_floats) {
     const gemm::DirectFilterGradient d{x, dy, dw, g.n, g.input.height, g.input.width, g.input.channels,
                                        g.output.height, g.output.width, f, g.kernel_h, g.kernel_w,
                                        g.pad_top, g.pad_left};

@@ -138,38 +138,37 @@ struct DirectConv {
 
 // The filter gradient of a stride-1 convolution, dw[ky, kx, c, f] = sum over
 // images and output positions of x[n, oy+ky-pad_top, ox+kx-pad_left, c] .
-// dy[n, oy, ox, f]: for each kernel offset, a product [channels, positions] x
-// [positions, filters] whose A is the padded input read in place (channels
-// consecutive, positions `channels` apart) and whose B is dy itself. Filters
-// a multiple of kConvWidth; scratch per worker as DirectConv.
+// dy[n, oy, ox, f]: for each kernel row ky, a product [(kx, c), positions] x
+// [positions, filters] whose A is the padded input read in place (the
+// kernel_w * channels values of (kx, c) consecutive, positions `channels`
+// apart) and whose B is dy itself. Filters a multiple of kConvWidth; scratch
+// per worker as DirectConv.
 struct DirectFilterGradient {
   const float* x;   // [n, in_h, in_w, channels]
   const float* dy;  // [n, out_h, out_w, filters]
   float* dw;        // [kernel_h, kernel_w, channels, filters]
   int n, in_h, in_w, channels, out_h, out_w, filters, kernel_h, kernel_w, pad_top, pad_left;
 
-  // Tiles of dw: (filter block, kernel offset, channel block), filter blocks
-  // outermost so consecutive tiles read the same columns of dy.
-  int channel_blocks() const { return ceil_div(channels, kConvRows); }
-  int tiles() const { return filters / kConvWidth * kernel_h * kernel_w * channel_blocks(); }
+  // Tiles of dw: (filter block, kernel row, block of (kx, c) rows), filter
+  // blocks outermost so consecutive tiles read the same columns of dy.
+  int row_blocks() const { return ceil_div(kernel_w * channels, kConvRows); }
 
-  // Adds image `image`'s share to tiles [t0, t1) (overwrites them for image 0).
-  void add_image(int image, int t0, int t1, float* band) const {
-    const int wp = out_w + kernel_w - 1, row_floats = wp * channels, taps = kernel_h * kernel_w;
+  // Adds image `image`'s share to tiles [t0, t1) of `blocks` row blocks
+  // (overwrites them for image 0).
+  void add_image(int image, int blocks, int t0, int t1, float* band) const {
+    const int wp = out_w + kernel_w - 1, row_floats = wp * channels, taps_row = kernel_w * channels;
     copy_padded_rows(x + std::ptrdiff_t(image) * in_h * in_w * channels, in_w, channels, pad_left, wp, 0, in_h, band);
     const float* dy_image = dy + std::ptrdiff_t(image) * out_h * out_w * filters;
-    const int blocks = channel_blocks();
     for (int t = t0; t < t1; ++t) {
-      const int block = t % blocks, tap = (t / blocks) % taps, j = t / (blocks * taps) * kConvWidth;
-      const int ky = tap / kernel_w, kx = tap % kernel_w;
-      const int c0 = block * channels / blocks, c1 = (block + 1) * channels / blocks;
+      const int block = t % blocks, ky = (t / blocks) % kernel_h, j = t / (blocks * kernel_h) * kConvWidth;
+      const int r0 = block * taps_row / blocks, r1 = (block + 1) * taps_row / blocks;
       // Output rows whose input row oy + ky - pad_top lies inside the image.
       const int oy0 = pad_top - ky > 0 ? pad_top - ky : 0, oy1 = min_int(out_h, in_h + pad_top - ky);
       const int segments = oy1 > oy0 ? oy1 - oy0 : 0;
       const float* a = segments > 0 ? band + std::ptrdiff_t(oy0 + ky - pad_top) * row_floats : band;
-      const SegmentedA input{a + std::ptrdiff_t(kx) * channels + c0, segments, out_w, row_floats, 1, channels};
-      direct_rows<kConvRows>(c1 - c0, input, dy_image + std::ptrdiff_t(oy0) * out_w * filters + j, filters,
-                             TileC{dw + (std::ptrdiff_t(tap) * channels + c0) * filters + j, filters, image > 0,
+      const SegmentedA input{a + r0, segments, out_w, row_floats, 1, channels};
+      direct_rows<kConvRows>(r1 - r0, input, dy_image + std::ptrdiff_t(oy0) * out_w * filters + j, filters,
+                             TileC{dw + (std::ptrdiff_t(ky) * taps_row + r0) * filters + j, filters, image > 0,
                                    nullptr, false});
     }
   }
@@ -178,10 +177,11 @@ struct DirectFilterGradient {
   // image into them in order (the same sums for any worker count).
   void run(float* const* pad, const Parallel& parallel) const {
     const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
-    const int parts = min_int(workers, tiles());
+    const int blocks = row_blocks(), tiles = filters / kConvWidth * kernel_h * blocks;
+    const int parts = min_int(workers, tiles);
     auto task = [&](int p, int, int worker) {
-      const int t0 = p * tiles() / parts, t1 = (p + 1) * tiles() / parts;
-      for (int image = 0; image < n; ++image) add_image(image, t0, t1, pad[worker]);
+      const int t0 = p * tiles / parts, t1 = (p + 1) * tiles / parts;
+      for (int image = 0; image < n; ++image) add_image(image, blocks, t0, t1, pad[worker]);
     };
     parallel_for(parallel, parts, task);
   }
