@@ -4,7 +4,11 @@
 //   filter gradient  dw[(ky,kx,c), f] = patches(x)^T . dy[pos, f]
 //   input gradient   dx[pix, c]      = patches_adjoint(dy)[pix, (ky,kx,f)] . w'[(ky,kx,f), c]
 // where patches_adjoint gathers, for each input pixel, the output positions its
-// kernel offsets fed (so dx needs no scatter and no zeroing).
+// kernel offsets fed (so dx needs no scatter and no zeroing). Stride-1
+// convolutions whose filters fill the kernel's tiles (the tutorial's) skip the
+// packing: conv_direct.h reads patches and weights in place for the forward
+// pass and the filter gradient, and runs the input gradient as a convolution
+// with flipped filters.
 #include "fixnet/conv_direct.h"
 #include "fixnet/gemm_driver.h"
 #include "fixnet/kernels.h"

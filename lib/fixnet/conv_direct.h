@@ -177,6 +177,11 @@ struct DirectFilterGradient {
   // image into them in order (the same sums for any worker count).
   void run(float* const* pad, const Parallel& parallel) const {
     const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
+    if (n == 0) {  // an empty sum
+      for (std::ptrdiff_t i = 0, count = std::ptrdiff_t(kernel_h) * kernel_w * channels * filters; i < count; ++i)
+        dw[i] = 0.0f;
+      return;
+    }
     const int blocks = row_blocks(), tiles = filters / kConvWidth * kernel_h * blocks;
     const int parts = min_int(workers, tiles);
     auto task = [&](int p, int, int worker) {
