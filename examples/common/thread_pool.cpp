@@ -1,12 +1,18 @@
 // fixnet host support: the fork-join thread pool behind --threads.
 #include "thread_pool.h"
 
+#include <chrono>
+
 namespace fixnet_host {
 
 namespace {
-// Spin this many times waiting for work before sleeping: a training step runs
-// hundreds of short parallel kernels back to back.
-constexpr int kSpins = 1 << 15;
+// Spin this long waiting for work before sleeping: a training step runs
+// hundreds of short parallel kernels back to back, and one digit's inference a
+// few with little between them; waking a sleeping thread costs tens of
+// microseconds (more in WebAssembly). Every kSpinCheck spins the thread reads
+// the clock and yields (in case there are more threads than cores).
+constexpr std::chrono::microseconds kSpinTime{500};
+constexpr int kSpinCheck = 256;
 
 inline void relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -73,9 +79,13 @@ void ThreadPool::work(int worker) {
   unsigned seen = 0;
   for (;;) {
     unsigned now = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; now == seen && spin < kSpins; ++spin) {
+    const auto give_up = std::chrono::steady_clock::now() + kSpinTime;
+    for (int spin = 1; now == seen; ++spin) {
       relax();
       now = generation_.load(std::memory_order_acquire);
+      if (spin % kSpinCheck != 0) continue;
+      if (std::chrono::steady_clock::now() > give_up) break;
+      std::this_thread::yield();
     }
     if (now == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
