@@ -228,7 +228,7 @@ void conv2d_backward_input(const ConvGeometry& g, const float* dy, const float* 
   const int c = g.input.channels, f = g.output.channels, kh = g.kernel_h, kw = g.kernel_w;
   const std::size_t weights = std::size_t(kh) * std::size_t(kw) * std::size_t(c) * std::size_t(f);
   const ConvGeometry t = conv2d_input_gradient_geometry(g);
-  if (g.stride_h == 1 && g.stride_w == 1 && conv2d_direct_floats(t) > 0 && scratch.pack_b_floats >= weights) {
+  if (conv2d_direct_floats(t) > 0 && scratch.pack_b_floats >= weights) {  // stride 1 only
     float* flipped = scratch.pack_b[0];  // [ky, kx, f, c] = w[kh-1-ky, kw-1-kx, c, f]
     for (int ky = 0; ky < kh; ++ky)
       for (int kx = 0; kx < kw; ++kx) {

@@ -237,10 +237,7 @@ void stream_multiply(int M, int N, int K, const A& a, const float* b, std::ptrdi
   parallel_for(parallel, parts, part);
 }
 
-// For C with one row, at least kNR columns and a row-major B (a dense layer
-// on one example): each worker sweeps its columns of C, kept in memory, along
-// kSweepRows rows of B at a time, so B is read once, row by row in address
-// order (what prefetchers stream best), skipping rows that meet zeros of A.
+// Rows of B one pass of sweep_multiply adds.
 constexpr int kSweepRows = 4;
 
 // c[0, n) += sum over i < R of a[i] * rows[i][0, n).
@@ -268,6 +265,11 @@ inline void sweep_kernel(int n, const float* const* rows, const float* a, float*
     for (int i = 0; i < R; ++i) c[j] += a[i] * rows[i][j];
 }
 
+// C[1, N] = epilogue(A[1, K] . B) for a row-major B (a dense layer on one
+// example), N >= kNR: each worker sweeps its columns of C, kept in memory,
+// along kSweepRows rows of B at a time, so B is read once, row by row in
+// address order (what prefetchers stream best), skipping rows that meet
+// zeros of A.
 template <class A>
 void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb, float* c, Epilogue epilogue,
                     const Workspace& ws, const Parallel& parallel) {
