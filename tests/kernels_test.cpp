@@ -2,6 +2,7 @@
 // against their scalar references on awkward sizes.
 #include <doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "fixnet/kernels.h"
@@ -169,6 +170,18 @@ TEST_CASE("fast convolution and pooling match their references") {
     max_pool_backward(pg, x.data(), dp.data(), dx.data());
     max_pool_backward_reference(pg, x.data(), dp.data(), dx_ref.data());
     CHECK(max_relative_error(dx.data(), dx_ref.data(), nx) < 1e-6);
+  }
+}
+
+TEST_CASE("a convolution's filter gradient over no images is zero") {
+  fixnet_test::TestScratch scratch;
+  for (int stride : {1, 2}) {  // the unpacked path and the packed one
+    CAPTURE(stride);
+    const ConvGeometry g = conv_geometry(conv2d(64, 3, 3, stride, Padding::same), Dims{6, 6, 4}, 0);
+    std::vector<float> dw(3 * 3 * 4 * 64, 7.0f), db(64, 7.0f);
+    conv2d_backward_filter(g, nullptr, nullptr, dw.data(), db.data(), scratch.get(), Parallel{});
+    CHECK(std::count(dw.begin(), dw.end(), 0.0f) == std::ptrdiff_t(dw.size()));
+    CHECK(std::count(db.begin(), db.end(), 0.0f) == 64);
   }
 }
 
