@@ -1,8 +1,8 @@
 // fixnet web: the two models the page trains, with the tutorial's recipes
 // ("Deep MNIST for Experts") and the limits of the page's fixed memory
-// (wasm/page_memory.h). Shared by the page (form defaults) and the worker
-// (which checks settings before fx_model_new, which drops the current model
-// even when it then refuses them).
+// (wasm/page_memory.h). Shared by the page (form defaults and checks) and the
+// worker; fx_model_new checks the same limits again and keeps the current
+// model when it refuses them.
 
 export const RECIPES = {
   softmax: {
@@ -36,7 +36,7 @@ export function settingsProblem({ model, steps, batch, learningRate, keepProb, s
   if (!recipe) return 'choose softmax or cnn';
   if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) return `steps must be a whole number from 1 to ${MAX_STEPS.toLocaleString('en')}`;
   if (!Number.isInteger(batch) || batch < 1 || batch > recipe.maxBatch) return `batch size must be a whole number from 1 to ${recipe.maxBatch} for this model`;
-  if (!(learningRate > 0 && learningRate < 100)) return 'learning rate must be a positive number below 100';
+  if (!(learningRate > 0 && learningRate <= 100)) return 'learning rate must be a positive number, at most 100';
   if (!(keepProb > 0 && keepProb <= 1)) return 'keep probability must be above 0 and at most 1';
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) return 'seed must be a whole number from 0 to 4294967295';
   return null;

@@ -234,7 +234,8 @@ void layer_table(int threads) {
     if (r.mflop > 0) std::printf("  %5.1f GFLOP/s", r.mflop / r.ms);
     std::printf("\n");
   }
-  std::printf("  %-18s %7.2f ms  -> %.0f images/s\n", "total", total, n * 1e3 / total);
+  std::printf("  %-18s %7.2f ms  (these kernels only, timed one by one: not a training step's time)\n",
+              "sum", total);
 }
 
 Options parse(int argc, char** argv) {

@@ -7,7 +7,7 @@
 // cnn-train: the tutorial CNN, Adam 1e-4, batch 50, dropout keep 0.5, real MNIST
 // minibatches; softmax-train: batch 100, gradient descent 0.5; cnn-infer: one test
 // image, batch 1, median latency, through the model file readModel() resolves to
-// if given, else a new CNN after 20 training steps.
+// if given, else a freshly initialised CNN.
 
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
@@ -31,9 +31,7 @@ export async function measure(m, { what, threads, seconds, readMnist, readModel 
       if (bytes.length > m._fx_buffer_capacity(4)) throw new Error('model file is larger than the page accepts');
       m.HEAPU8.set(bytes, m._fx_buffer(4));
       check(m._fx_model_load(bytes.length));
-    } else {
-      train(20);  // not a blank model
-    }
+    }  // else the new model as initialised, as the other contenders time it
     for (let i = 0; i < 50; ++i) m._fx_predict_test_image(i);
     const times = [];
     const end = performance.now() + seconds * 1000;
