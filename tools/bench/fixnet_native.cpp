@@ -202,12 +202,12 @@ void layer_table(int threads) {
     return v;
   };
   Floats x0 = values(n * 784), w1 = values(800), b1 = values(32), w2 = values(51200), b2 = values(64),
-                     w3 = values(3136 * 1024), b3 = values(1024), w4 = values(10240), b4 = values(10);
+         w3 = values(3136 * 1024), b3 = values(1024), w4 = values(10240), b4 = values(10);
   Floats y1(n * 784 * 32), q1(n * 196 * 32), y2(n * 196 * 64), q2(n * 49 * 64), y3(n * 1024), y4(n * 10);
   Floats d1(y1.size()), dq1(q1.size()), d2(y2.size()), dq2(q2.size()), d3(y3.size()), d4 = values(n * 10);
   Floats dw1(800), db1(32), dw2(51200), db2(64), dw3(w3.size()), db3(1024), dw4(10240), db4(10);
   Floats params = values(p.parameter_count), grads = values(p.parameter_count), m(p.parameter_count),
-                     v(p.parameter_count);
+         v(p.parameter_count);
   OptimizerSettings adam = mnist::cnn_recipe().optimizer;
   struct Row {
     const char* name;
