@@ -177,24 +177,30 @@ Patches output_gradient_patches(const ConvGeometry& g, const float* dy) {
                  g.stride_h, g.stride_w, g.pad_top, g.pad_left, true};
 }
 
-// Runs the stride-1 convolution g without packing if the scratch allows;
-// false if it does not apply.
-bool direct_conv(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, bool relu,
-                 const GemmScratch& scratch, const Parallel& parallel) {
+// True when g takes the unpacked paths of conv_direct.h and each worker's
+// scratch holds their padded input rows.
+bool direct_fits(const ConvGeometry& g, const GemmScratch& scratch) {
   const std::size_t direct_floats = conv2d_direct_floats(g);
-  if (direct_floats == 0 || scratch.pack_a_floats < direct_floats) return false;
+  return direct_floats > 0 && scratch.pack_a_floats >= direct_floats;
+}
+
+// The stride-1 convolution g without packing; direct_fits(g, scratch) must hold.
+void direct_conv(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, bool relu,
+                 const GemmScratch& scratch, const Parallel& parallel) {
   const gemm::DirectConv d{x, w, b, y, relu, g.n, g.input.height, g.input.width, g.input.channels,
                            g.output.height, g.output.width, g.output.channels, g.kernel_h, g.kernel_w,
                            g.pad_top, g.pad_left};
   d.run(scratch.pack_a, parallel);
-  return true;
 }
 
 }  // namespace
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y,
                     bool relu, const GemmScratch& scratch, const Parallel& parallel) {
-  if (direct_conv(g, x, w, b, y, relu, scratch, parallel)) return;
+  if (direct_fits(g, scratch)) {
+    direct_conv(g, x, w, b, y, relu, scratch, parallel);
+    return;
+  }
   const Patches a = input_patches(g, x);
   const int k = g.kernel_h * g.kernel_w * g.input.channels, f = g.output.channels;
   gemm::Epilogue e;
@@ -208,18 +214,16 @@ void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* 
                             float* db, const GemmScratch& scratch, const Parallel& parallel) {
   const Patches patches = input_patches(g, x);
   const int k = g.kernel_h * g.kernel_w * g.input.channels, f = g.output.channels;
-  const std::size_t direct_floats = conv2d_direct_floats(g);
-  if (direct_floats > 0 && scratch.pack_a_floats >= direct_floats) {
+  if (direct_fits(g, scratch)) {
     const gemm::DirectFilterGradient d{x, dy, dw, g.n, g.input.height, g.input.width, g.input.channels,
                                        g.output.height, g.output.width, f, g.kernel_h, g.kernel_w,
                                        g.pad_top, g.pad_left};
     d.run(scratch.pack_a, parallel);
-    column_sums(patches.rows, f, dy, db);
-    return;
+  } else {
+    const PatchesTransposed a{patches, k};
+    gemm::multiply(k, f, patches.rows, a, gemm::StridedB{gemm::Strided{dy, patches.rows, f, f, 1}}, dw, f,
+                   gemm::Epilogue{}, scratch, parallel);
   }
-  const PatchesTransposed a{patches, k};
-  gemm::multiply(k, f, patches.rows, a, gemm::StridedB{gemm::Strided{dy, patches.rows, f, f, 1}}, dw, f,
-                 gemm::Epilogue{}, scratch, parallel);
   column_sums(patches.rows, f, dy, db);
 }
 
@@ -228,7 +232,7 @@ void conv2d_backward_input(const ConvGeometry& g, const float* dy, const float* 
   const int c = g.input.channels, f = g.output.channels, kh = g.kernel_h, kw = g.kernel_w;
   const std::size_t weights = std::size_t(kh) * std::size_t(kw) * std::size_t(c) * std::size_t(f);
   const ConvGeometry t = conv2d_input_gradient_geometry(g);
-  if (conv2d_direct_floats(t) > 0 && scratch.pack_b_floats >= weights) {  // stride 1 only
+  if (direct_fits(t, scratch) && scratch.pack_b_floats >= weights) {  // stride 1 only
     float* flipped = scratch.pack_b[0];  // [ky, kx, f, c] = w[kh-1-ky, kw-1-kx, c, f]
     for (int ky = 0; ky < kh; ++ky)
       for (int kx = 0; kx < kw; ++kx) {
@@ -237,7 +241,8 @@ void conv2d_backward_input(const ConvGeometry& g, const float* dy, const float* 
         for (int i = 0; i < c; ++i)
           for (int j = 0; j < f; ++j) dst[j * c + i] = src[i * f + j];
       }
-    if (direct_conv(t, dy, flipped, nullptr, dx, false, scratch, parallel)) return;
+    direct_conv(t, dy, flipped, nullptr, dx, false, scratch, parallel);
+    return;
   }
   const Patches a = output_gradient_patches(g, dy);
   const WeightsForInputGradient b{w, g.kernel_h, g.kernel_w, c, f};
