@@ -173,15 +173,22 @@ TEST_CASE("fast convolution and pooling match their references") {
   }
 }
 
-TEST_CASE("a convolution's filter gradient over no images is zero") {
-  fixnet_test::TestScratch scratch;
-  for (int stride : {1, 2}) {  // the unpacked path and the packed one
-    CAPTURE(stride);
-    const ConvGeometry g = conv_geometry(conv2d(64, 3, 3, stride, Padding::same), Dims{6, 6, 4}, 0);
-    std::vector<float> dw(3 * 3 * 4 * 64, 7.0f), db(64, 7.0f);
-    conv2d_backward_filter(g, nullptr, nullptr, dw.data(), db.data(), scratch.get(), Parallel{});
-    CHECK(std::count(dw.begin(), dw.end(), 0.0f) == std::ptrdiff_t(dw.size()));
-    CHECK(std::count(db.begin(), db.end(), 0.0f) == 64);
+TEST_CASE("a convolution over no images writes no output and a zero filter gradient") {
+  for (int workers : {1, 2}) {
+    fixnet_test::TestScratch scratch(workers);
+    const Parallel parallel = fixnet_test::simulated_workers(workers);
+    for (int stride : {1, 2}) {  // the unpacked path and the packed one
+      CAPTURE(workers);
+      CAPTURE(stride);
+      const ConvGeometry g = conv_geometry(conv2d(64, 3, 3, stride, Padding::same), Dims{6, 6, 4}, 0);
+      std::vector<float> dw(3 * 3 * 4 * 64, 7.0f), db(64, 7.0f), w(dw.size(), 1.0f), bias(64, 1.0f), guard(1, 7.0f);
+      conv2d_backward_filter(g, nullptr, nullptr, dw.data(), db.data(), scratch.get(), parallel);
+      CHECK(std::count(dw.begin(), dw.end(), 0.0f) == std::ptrdiff_t(dw.size()));
+      CHECK(std::count(db.begin(), db.end(), 0.0f) == 64);
+      conv2d_forward(g, nullptr, w.data(), bias.data(), guard.data(), true, scratch.get(), parallel);
+      conv2d_backward_input(g, nullptr, w.data(), guard.data(), scratch.get(), parallel);
+      CHECK(guard[0] == 7.0f);
+    }
   }
 }
 

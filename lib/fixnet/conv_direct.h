@@ -1,10 +1,11 @@
-// fixnet: the forward pass of a stride-1 convolution read straight from the
-// image, with no packing (internal header). In NHWC, the patches of adjacent
-// output pixels start `channels` floats apart and each kernel row of a patch
-// is kernel_w * channels contiguous floats, once the input rows are copied
-// with zero columns on each side. So the micro-kernel reads A (patches) and B
-// (the HWIO weights, rows of `filters` floats) where they lie; only that
-// padded copy of the input rows is written.
+// fixnet: stride-1 convolutions read straight from the image, with no packing
+// (internal header): the forward pass (which also serves the input gradient,
+// a convolution with flipped filters) and the filter gradient. In NHWC, the
+// patches of adjacent output pixels start `channels` floats apart and each
+// kernel row of a patch is kernel_w * channels contiguous floats, once the
+// input rows are copied with zero columns on each side. So the micro-kernel
+// reads A (patches, or input rows) and B (the HWIO weights, or dy) where they
+// lie; only that padded copy of the input rows is written.
 #pragma once
 
 #include <cstddef>
@@ -126,6 +127,7 @@ struct DirectConv {
   // Runs on `parallel`: each task is one image, or a band of rows of one when
   // there are fewer images than workers; workers copy their rows to pad[worker].
   void run(float* const* pad, const Parallel& parallel) const {
+    if (n <= 0) return;  // no images, no output
     const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
     const int bands = n >= workers ? 1 : min_int(out_h, ceil_div(workers, n));
     auto task = [&](int i, int, int worker) {

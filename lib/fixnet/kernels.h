@@ -44,7 +44,8 @@ constexpr GemmNeeds dense_gemm_needs(int n, int inputs, int units, int workers) 
 // --- matrix multiply --------------------------------------------------------
 
 // c[m, n] = a[m, k] . b[k, n] (+ c when accumulate), all row-major with leading
-// dimensions equal to their widths.
+// dimensions equal to their widths. With m <= 4 the rows of b that meet only
+// zeros of a are skipped, so b must be finite there (0 * inf would be NaN).
 void matmul(int m, int n, int k, const float* a, const float* b, float* c, bool accumulate,
             const GemmScratch& scratch, const Parallel& parallel);
 void matmul_reference(int m, int n, int k, const float* a, const float* b, float* c, bool accumulate);
@@ -52,6 +53,8 @@ void matmul_reference(int m, int n, int k, const float* a, const float* b, float
 // --- dense ------------------------------------------------------------------
 
 // y[n, units] = x[n, inputs] . w[inputs, units] + b[units]; relu clamps y at 0.
+// With n <= 4, rows of w that meet only zeros of x are skipped (w must be
+// finite there, as a trained model's weights are).
 void dense_forward(int n, int inputs, int units, const float* x, const float* w, const float* b,
                    float* y, bool relu, const GemmScratch& scratch, const Parallel& parallel);
 // dw = x^T . dy, db = column sums of dy, and dx = dy . w^T unless dx is null.
