@@ -187,10 +187,7 @@ bool direct_fits(const ConvGeometry& g, const GemmScratch& scratch) {
 // The stride-1 convolution g without packing; direct_fits(g, scratch) must hold.
 void direct_conv(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, bool relu,
                  const GemmScratch& scratch, const Parallel& parallel) {
-  const gemm::DirectConv d{x, w, b, y, relu, g.n, g.input.height, g.input.width, g.input.channels,
-                           g.output.height, g.output.width, g.output.channels, g.kernel_h, g.kernel_w,
-                           g.pad_top, g.pad_left};
-  d.run(scratch.pack_a, parallel);
+  gemm::DirectConv{g, x, w, b, y, relu}.run(scratch.pack_a, parallel);
 }
 
 }  // namespace
@@ -215,10 +212,7 @@ void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* 
   const Patches patches = input_patches(g, x);
   const int k = g.kernel_h * g.kernel_w * g.input.channels, f = g.output.channels;
   if (direct_fits(g, scratch)) {
-    const gemm::DirectFilterGradient d{x, dy, dw, g.n, g.input.height, g.input.width, g.input.channels,
-                                       g.output.height, g.output.width, f, g.kernel_h, g.kernel_w,
-                                       g.pad_top, g.pad_left};
-    d.run(scratch.pack_a, parallel);
+    gemm::DirectFilterGradient{g, x, dy, dw}.run(scratch.pack_a, parallel);
   } else {
     const PatchesTransposed a{patches, k};
     gemm::multiply(k, f, patches.rows, a, gemm::StridedB{gemm::Strided{dy, patches.rows, f, f, 1}}, dw, f,

@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "fixnet/gemm_driver.h"
+#include "fixnet/kernels.h"
 
 namespace fixnet {
 namespace gemm {
@@ -86,33 +87,33 @@ inline void copy_padded_rows(const float* image, int width, int channels, int pa
 }
 
 // A stride-1 convolution y[n, out_h, out_w, filters] = relu?(x * w + bias),
-// filters a multiple of kConvWidth; run() needs in_h * padded_width() * channels
+// filters a multiple of kConvWidth; run() needs conv2d_direct_floats(g)
 // floats of scratch per worker.
 struct DirectConv {
+  ConvGeometry g;
   const float* x;  // [n, in_h, in_w, channels]
   const float* w;  // [kernel_h, kernel_w, channels, filters]
   const float* bias;
   float* y;
   bool relu;
-  int n, in_h, in_w, channels, out_h, out_w, filters, kernel_h, kernel_w, pad_top, pad_left;
-
-  int padded_width() const { return out_w + kernel_w - 1; }
 
   // Output rows [oy0, oy1) of image `image`, using `band` for the padded input rows.
   void rows(int image, int oy0, int oy1, float* band) const {
-    const int wp = padded_width(), row_floats = wp * channels;
-    const int r0 = oy0 - pad_top > 0 ? oy0 - pad_top : 0;
-    const int r1 = min_int(in_h, oy1 + kernel_h - 1 - pad_top);
-    copy_padded_rows(x + std::ptrdiff_t(image) * in_h * in_w * channels, in_w, channels, pad_left, wp, r0, r1, band);
-    const int blocks = ceil_div(out_w, kConvRows), length = kernel_w * channels;
+    const int in_h = g.input.height, channels = g.input.channels, out_w = g.output.width;
+    const int filters = g.output.channels, wp = conv2d_padded_width(g), row_floats = wp * channels;
+    const int r0 = oy0 - g.pad_top > 0 ? oy0 - g.pad_top : 0;
+    const int r1 = min_int(in_h, oy1 + g.kernel_h - 1 - g.pad_top);
+    copy_padded_rows(x + std::ptrdiff_t(image) * g.input.size(), g.input.width, channels, g.pad_left, wp, r0, r1,
+                     band);
+    const int blocks = ceil_div(out_w, kConvRows), length = g.kernel_w * channels;
     for (int oy = oy0; oy < oy1; ++oy) {
       // Kernel rows [ky0, ky1) land inside the image; the others add nothing.
-      const int ky0 = pad_top - oy > 0 ? pad_top - oy : 0;
-      const int ky1 = min_int(kernel_h, in_h + pad_top - oy);
+      const int ky0 = g.pad_top - oy > 0 ? g.pad_top - oy : 0;
+      const int ky1 = min_int(g.kernel_h, in_h + g.pad_top - oy);
       const int segments = ky1 > ky0 ? ky1 - ky0 : 0;
-      const float* a = segments > 0 ? band + std::ptrdiff_t(oy + ky0 - pad_top - r0) * row_floats : band;
+      const float* a = segments > 0 ? band + std::ptrdiff_t(oy + ky0 - g.pad_top - r0) * row_floats : band;
       const float* b = w + std::ptrdiff_t(ky0) * length * filters;
-      float* out = y + (std::ptrdiff_t(image) * out_h + oy) * out_w * filters;
+      float* out = y + (std::ptrdiff_t(image) * g.output.height + oy) * out_w * filters;
       for (int block = 0; block < blocks; ++block) {
         const int x0 = block * out_w / blocks, x1 = (block + 1) * out_w / blocks;
         const SegmentedA patches{a + std::ptrdiff_t(x0) * channels, segments, length, row_floats, channels, 1};
@@ -127,14 +128,14 @@ struct DirectConv {
   // Runs on `parallel`: each task is one image, or a band of rows of one when
   // there are fewer images than workers; workers copy their rows to pad[worker].
   void run(float* const* pad, const Parallel& parallel) const {
-    if (n <= 0) return;  // no images, no output
-    const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
-    const int bands = n >= workers ? 1 : min_int(out_h, ceil_div(workers, n));
+    if (g.n <= 0) return;  // no images, no output
+    const int workers = parallel.active_workers(), out_h = g.output.height;
+    const int bands = g.n >= workers ? 1 : min_int(out_h, ceil_div(workers, g.n));
     auto task = [&](int i, int, int worker) {
       const int image = i / bands, band = i % bands;
       rows(image, band * out_h / bands, (band + 1) * out_h / bands, pad[worker]);
     };
-    parallel_for(parallel, n * bands, task);
+    parallel_for(parallel, g.n * bands, task);
   }
 };
 
@@ -146,28 +147,31 @@ struct DirectConv {
 // apart) and whose B is dy itself. Filters a multiple of kConvWidth; scratch
 // per worker as DirectConv.
 struct DirectFilterGradient {
+  ConvGeometry g;
   const float* x;   // [n, in_h, in_w, channels]
   const float* dy;  // [n, out_h, out_w, filters]
   float* dw;        // [kernel_h, kernel_w, channels, filters]
-  int n, in_h, in_w, channels, out_h, out_w, filters, kernel_h, kernel_w, pad_top, pad_left;
 
   // Tiles of dw: (filter block, kernel row, block of (kx, c) rows), filter
   // blocks outermost so consecutive tiles read the same columns of dy.
-  int row_blocks() const { return ceil_div(kernel_w * channels, kConvRows); }
+  int row_blocks() const { return ceil_div(g.kernel_w * g.input.channels, kConvRows); }
 
   // Adds image `image`'s share to tiles [t0, t1) of `blocks` row blocks
   // (overwrites them for image 0).
   void add_image(int image, int blocks, int t0, int t1, float* band) const {
-    const int wp = out_w + kernel_w - 1, row_floats = wp * channels, taps_row = kernel_w * channels;
-    copy_padded_rows(x + std::ptrdiff_t(image) * in_h * in_w * channels, in_w, channels, pad_left, wp, 0, in_h, band);
-    const float* dy_image = dy + std::ptrdiff_t(image) * out_h * out_w * filters;
+    const int in_h = g.input.height, channels = g.input.channels, out_h = g.output.height, out_w = g.output.width;
+    const int filters = g.output.channels, wp = conv2d_padded_width(g), row_floats = wp * channels;
+    const int taps_row = g.kernel_w * channels;
+    copy_padded_rows(x + std::ptrdiff_t(image) * g.input.size(), g.input.width, channels, g.pad_left, wp, 0, in_h,
+                     band);
+    const float* dy_image = dy + std::ptrdiff_t(image) * g.output.size();
     for (int t = t0; t < t1; ++t) {
-      const int block = t % blocks, ky = (t / blocks) % kernel_h, j = t / (blocks * kernel_h) * kConvWidth;
+      const int block = t % blocks, ky = (t / blocks) % g.kernel_h, j = t / (blocks * g.kernel_h) * kConvWidth;
       const int r0 = block * taps_row / blocks, r1 = (block + 1) * taps_row / blocks;
       // Output rows whose input row oy + ky - pad_top lies inside the image.
-      const int oy0 = pad_top - ky > 0 ? pad_top - ky : 0, oy1 = min_int(out_h, in_h + pad_top - ky);
+      const int oy0 = g.pad_top - ky > 0 ? g.pad_top - ky : 0, oy1 = min_int(out_h, in_h + g.pad_top - ky);
       const int segments = oy1 > oy0 ? oy1 - oy0 : 0;
-      const float* a = segments > 0 ? band + std::ptrdiff_t(oy0 + ky - pad_top) * row_floats : band;
+      const float* a = segments > 0 ? band + std::ptrdiff_t(oy0 + ky - g.pad_top) * row_floats : band;
       const SegmentedA input{a + r0, segments, out_w, row_floats, 1, channels};
       direct_rows<kConvRows>(r1 - r0, input, dy_image + std::ptrdiff_t(oy0) * out_w * filters + j, filters,
                              TileC{dw + (std::ptrdiff_t(ky) * taps_row + r0) * filters + j, filters, image > 0,
@@ -178,17 +182,18 @@ struct DirectFilterGradient {
   // Runs on `parallel`: each worker owns a range of tiles and sums every
   // image into them in order (the same sums for any worker count).
   void run(float* const* pad, const Parallel& parallel) const {
-    const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
-    if (n == 0) {  // an empty sum
-      for (std::ptrdiff_t i = 0, count = std::ptrdiff_t(kernel_h) * kernel_w * channels * filters; i < count; ++i)
+    const int filters = g.output.channels;
+    if (g.n <= 0) {  // an empty sum
+      for (std::ptrdiff_t i = 0, count = std::ptrdiff_t(g.kernel_h) * g.kernel_w * g.input.channels * filters;
+           i < count; ++i)
         dw[i] = 0.0f;
       return;
     }
-    const int blocks = row_blocks(), tiles = filters / kConvWidth * kernel_h * blocks;
-    const int parts = min_int(workers, tiles);
+    const int blocks = row_blocks(), tiles = filters / kConvWidth * g.kernel_h * blocks;
+    const int parts = min_int(parallel.active_workers(), tiles);
     auto task = [&](int p, int, int worker) {
       const int t0 = p * tiles / parts, t1 = (p + 1) * tiles / parts;
-      for (int image = 0; image < n; ++image) add_image(image, blocks, t0, t1, pad[worker]);
+      for (int image = 0; image < g.n; ++image) add_image(image, blocks, t0, t1, pad[worker]);
     };
     parallel_for(parallel, parts, task);
   }

@@ -197,7 +197,7 @@ void stream_multiply(int M, int N, int K, const A& a, const float* b, std::ptrdi
                      std::ptrdiff_t ldc, Epilogue epilogue, const Workspace& ws, const Parallel& parallel) {
   const int width = (kStreamVectors / M) * kLanes;  // columns per chunk
   const int chunks = N / width;                     // full chunks; the rest via the tile kernels
-  const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
+  const int workers = parallel.active_workers();
   const int parts = min_int(workers, chunks > 0 ? chunks : 1);
   auto part = [&](int p, int, int worker) {
     float* pa = ws.pack_a[worker];
@@ -273,7 +273,7 @@ inline void sweep_kernel(int n, const float* const* rows, const float* a, float*
 template <class A>
 void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb, float* c, Epilogue epilogue,
                     const Workspace& ws, const Parallel& parallel) {
-  const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
+  const int workers = parallel.active_workers();
   const int vectors = N / kLanes, parts = min_int(workers, ceil_div(N, kNR));
   auto part = [&](int p, int, int worker) {
     const int j0 = p * vectors / parts * kLanes, j1 = p == parts - 1 ? N : (p + 1) * vectors / parts * kLanes;
@@ -342,7 +342,7 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       return;
     }
   }
-  const int workers = parallel.run != nullptr && parallel.workers > 1 ? parallel.workers : 1;
+  const int workers = parallel.active_workers();
   const int m_blocks = ceil_div(M, kMC), k_blocks = ceil_div(K, kKC);
   // Split over K only as far as the planned scratch allows.
   int parts = k_parts(M, N, K, workers);

@@ -16,9 +16,12 @@ struct Parallel {
   void (*run)(void* self, int count, ParallelTask task, void* context) = nullptr;
   void* self = nullptr;
 
+  // How many workers run tasks at once: 1 when run is null.
+  int active_workers() const { return run != nullptr && workers > 1 ? workers : 1; }
+
   // Calls task(context, i, count, w) for i in [0, count); serially when run is null.
   void for_each(int count, ParallelTask task, void* context) const {
-    if (run == nullptr || workers <= 1 || count <= 1) {
+    if (active_workers() == 1 || count <= 1) {
       for (int i = 0; i < count; ++i) task(context, i, count, 0);
     } else {
       run(self, count, task, context);
