@@ -79,12 +79,17 @@ void ThreadPool::work(int worker) {
   unsigned seen = 0;
   for (;;) {
     unsigned now = generation_.load(std::memory_order_acquire);
-    const auto give_up = std::chrono::steady_clock::now() + kSpinTime;
+    std::chrono::steady_clock::time_point give_up;  // read at the first check: a job already waiting costs no clock
     for (int spin = 1; now == seen; ++spin) {
       relax();
       now = generation_.load(std::memory_order_acquire);
       if (spin % kSpinCheck != 0) continue;
-      if (std::chrono::steady_clock::now() > give_up) break;
+      const auto time = std::chrono::steady_clock::now();
+      if (spin == kSpinCheck) {
+        give_up = time + kSpinTime;
+      } else if (time > give_up) {
+        break;
+      }
       std::this_thread::yield();
     }
     if (now == seen) {
