@@ -26,12 +26,20 @@ export async function measure(m, { what, threads, seconds, readMnist, readModel 
   check(m._fx_model_new(cnn ? 1 : 0, cnn ? 50 : 100, cnn ? 1e-4 : 0.5, 0.5, 0));
   const train = (steps) => check(m._fx_train(steps));
   if (what === 'cnn-infer') {
+    // The model file in buffer 4: readModel's, else the new model as
+    // initialised (as the other contenders time it), saved; loading either
+    // gives the same evaluation model the page classifies with.
+    let size;
     if (readModel) {
       const bytes = await readModel();
       if (bytes.length > m._fx_buffer_capacity(4)) throw new Error('model file is larger than the page accepts');
       m.HEAPU8.set(bytes, m._fx_buffer(4));
-      check(m._fx_model_load(bytes.length));
-    }  // else the new model as initialised, as the other contenders time it
+      size = bytes.length;
+    } else {
+      size = m._fx_model_save();
+      if (size === 0) throw new Error(m.UTF8ToString(m._fx_error()));
+    }
+    check(m._fx_model_load(size));
     for (let i = 0; i < 50; ++i) m._fx_predict_test_image(i);
     const times = [];
     const end = performance.now() + seconds * 1000;
