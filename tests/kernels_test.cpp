@@ -192,6 +192,28 @@ TEST_CASE("a convolution over no images writes no output and a zero filter gradi
   }
 }
 
+TEST_CASE("a dense layer on one example (bias, ReLU, zero inputs) matches the reference") {
+  const int inputs = 700;
+  std::vector<float> x = random_values(inputs, 60);
+  for (int i = 0; i < inputs; i += 3) x[std::size_t(i)] = 0.0f;  // ReLU-like zeros, whose rows are skipped
+  for (int workers : {1, 2, 3}) {
+    fixnet_test::TestScratch scratch(workers);
+    const Parallel parallel = fixnet_test::simulated_workers(workers);
+    for (int units : {10, 301, 1024}) {  // narrower than a register tile, then the one-row sweep
+      CAPTURE(workers);
+      CAPTURE(units);
+      const std::vector<float> w = random_values(std::size_t(inputs) * units, 61), b = random_values(units, 62);
+      std::vector<float> y(b.size()), y_ref = b;
+      dense_forward(1, inputs, units, x.data(), w.data(), b.data(), y.data(), true, scratch.get(), parallel);
+      matmul_reference(1, units, inputs, x.data(), w.data(), y_ref.data(), true);
+      for (float& v : y_ref) v = std::fmax(v, 0.0f);
+      CHECK(max_relative_error(y.data(), y_ref.data(), y.size()) < 1e-4);
+      const auto zeros = std::count(y_ref.begin(), y_ref.end(), 0.0f);
+      CHECK((zeros > 0 && zeros < units));  // the ReLU clamped some outputs, not all
+    }
+  }
+}
+
 TEST_CASE("element-wise kernels compute their definitions") {
   const std::size_t count = 37;
   const std::vector<float> x = random_values(count, 40), dy = random_values(count, 41);

@@ -40,6 +40,23 @@ TEST_CASE("the CNN plan keeps parameters, gradients and Adam state") {
   CHECK(kCnnTraining.layers[3].needs_input_gradient);
 }
 
+TEST_CASE("the CNN's plans hold the scratch of its convolutions' unpacked paths") {
+  for (const PlanOptions& options : {PlanOptions{50, OptimizerKind::adam, 2}, PlanOptions{1, OptimizerKind::none, 1}}) {
+    const Plan p = plan(mnist::cnn_spec(), options);
+    CAPTURE(options.batch);
+    for (int i : {0, 3}) {  // the two convolutions
+      CAPTURE(i);
+      const ConvGeometry g = conv_geometry(p.spec.layers[i], p.layers[i].input, options.batch);
+      CHECK(conv2d_direct_floats(g) > 0);  // stride 1, whole tiles of filters
+      CHECK(p.pack_a_floats >= conv2d_direct_floats(g));
+      if (options.optimizer != OptimizerKind::none) {  // the input gradient, with flipped filters in pack_b
+        CHECK(p.pack_a_floats >= conv2d_direct_floats(conv2d_input_gradient_geometry(g)));
+        CHECK(p.pack_b_floats >= p.layers[i].weight_count);
+      }
+    }
+  }
+}
+
 TEST_CASE("a static arena from a constexpr plan runs the softmax model") {
   Model model;
   REQUIRE(model.init(mnist::softmax_spec(), PlanOptions{1}, g_softmax_arena, sizeof g_softmax_arena).ok());
