@@ -50,8 +50,8 @@ void dense_backward(int n, int inputs, int units, const float* x, const float* w
   column_sums(n, units, dy, db);
   // dx[n, inputs] = dy[n, units] . w^T[units, inputs]
   if (dx != nullptr)
-    gemm::multiply(n, inputs, units, row_major(dy, n, units), gemm::StridedB{transposed(w, units, inputs)},
-                   dx, inputs, gemm::Epilogue{}, scratch, parallel);
+    gemm::multiply_by_transpose(n, inputs, units, row_major(dy, n, units), w, units, dx, inputs, gemm::Epilogue{},
+                                scratch, parallel);
 }
 
 }  // namespace fixnet

@@ -468,31 +468,119 @@ struct StridedB {
   }
 
   void pack(float* dst, int k0, int kc, int j0, int nc) const {
-    for (int s = 0; s < nc; s += kNR, dst += kNR * kc) {
-      const int live = min_int(kNR, nc - s);
-      const float* src = m.data + k0 * m.row_stride + (j0 + s) * m.col_stride;
-      if (m.col_stride == 1 && live == kNR) {  // rows contiguous: vector copies
-        for (int k = 0; k < kc; ++k)
+    const float* origin = m.data + k0 * m.row_stride + j0 * m.col_stride;
+    int s = 0;
+    if (m.col_stride == 1) {
+      // Rows contiguous: each row is read once, in address order, into all
+      // full slivers (a walk down the columns would cross a page per row,
+      // which hardware prefetchers do not follow).
+      const int full = nc / kNR * kNR;
+      for (int k = 0; k < kc; ++k) {
+        const float* row = origin + k * m.row_stride;
+        for (int t = 0; t < full; t += kNR)
           for (int v = 0; v < kNV; ++v)
-            simd::store(dst + k * kNR + v * kLanes, simd::load(src + k * m.row_stride + v * kLanes));
-      } else if (m.row_stride == 1) {  // columns contiguous (a transpose): read each column in order
-        for (int j = 0; j < kNR; ++j) {
-          if (j >= live) {
-            for (int k = 0; k < kc; ++k) dst[k * kNR + j] = 0.0f;
-            continue;
+            simd::store(dst + t * kc + k * kNR + v * kLanes, simd::load(row + t + v * kLanes));
+      }
+      s = full;
+    }
+    for (; s < nc; s += kNR) {
+      const int live = min_int(kNR, nc - s);
+      const float* src = origin + s * m.col_stride;
+      float* sliver = dst + s * kc;
+      if (m.row_stride == 1) {  // columns contiguous (a transpose)
+        // A cache line of each column at a time, so the rows of the sliver
+        // being written stay in L1 while the columns stream in.
+        constexpr int kLine = 16;
+        for (int kb = 0; kb < kc; kb += kLine) {
+          const int kn = min_int(kLine, kc - kb);
+          float* d = sliver + kb * kNR;
+          for (int j = 0; j < live; ++j) {
+            const float* column = src + j * m.col_stride + kb;
+            for (int k = 0; k < kn; ++k) d[k * kNR + j] = column[k];
           }
-          const float* column = src + j * m.col_stride;
-          for (int k = 0; k < kc; ++k) dst[k * kNR + j] = column[k];
+          for (int j = live; j < kNR; ++j)
+            for (int k = 0; k < kn; ++k) d[k * kNR + j] = 0.0f;
         }
       } else {
         for (int k = 0; k < kc; ++k) {
           const float* row = src + k * m.row_stride;
-          for (int j = 0; j < kNR; ++j) dst[k * kNR + j] = j < live ? row[j * m.col_stride] : 0.0f;
+          for (int j = 0; j < kNR; ++j) sliver[k * kNR + j] = j < live ? row[j * m.col_stride] : 0.0f;
         }
       }
     }
   }
 };
+
+// c[R, kNR] = sum over k < kc of A(r, k) * b[k * kNR, + kNR), with A's rows
+// read in place (row r at a + r * lda, contiguous in k) and b a packed sliver.
+template <int R>
+inline void rows_in_place_kernel(int kc, const float* __restrict a, std::ptrdiff_t lda, const float* __restrict b,
+                                 float* __restrict c) {
+  using simd::Vec;
+  Vec acc[R][kNV];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < kNV; ++v) acc[r][v] = simd::zero();
+  for (int k = 0; k < kc; ++k, b += kNR) {
+    Vec bv[kNV];
+    for (int v = 0; v < kNV; ++v) bv[v] = simd::load(b + v * kLanes);
+    for (int r = 0; r < R; ++r) {
+      const Vec av = simd::broadcast(a[r * lda + k]);
+      for (int v = 0; v < kNV; ++v) acc[r][v] = simd::mul_add(av, bv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < kNV; ++v) simd::store(c + r * kNR + v * kLanes, acc[r][v]);
+}
+
+// rows_in_place_kernel<rows> for any rows in 1..R.
+template <int R>
+inline void rows_in_place(int rows, int kc, const float* a, std::ptrdiff_t lda, const float* b, float* c) {
+  if constexpr (R > 1) {
+    if (rows < R) {
+      rows_in_place<R - 1>(rows, kc, a, lda, b, c);
+      return;
+    }
+  }
+  rows_in_place_kernel<R>(kc, a, lda, b, c);
+}
+
+// C[M, N] = epilogue(A[M, K] . W^T) for a row-major W[N, K] (a dense layer's
+// input gradient, dy . w^T). With few rows in C this is computed as
+// C^T = W . A^T: W, the large operand, is read in place row by row in address
+// order, kMR rows at a time, and only A^T is packed (as kNR-column slivers,
+// all of K); each C element is one kernel's sum over all of K, so the result
+// does not depend on the worker count. Otherwise (many rows, or A^T larger
+// than the planned B panel) it is multiply() with W^T packed as B.
+inline void multiply_by_transpose(int M, int N, int K, const Strided& a, const float* w, std::ptrdiff_t ldw,
+                                  float* c, std::ptrdiff_t ldc, Epilogue epilogue, const Workspace& ws,
+                                  const Parallel& parallel) {
+  const Strided w_transposed{w, K, N, 1, ldw};
+  const std::size_t panel_floats = std::size_t(round_up(M, kNR)) * std::size_t(K);
+  if (M <= 0 || N <= 0 || K <= 0 || M > kMC || panel_floats > ws.pack_b_floats) {
+    multiply(M, N, K, a, StridedB{w_transposed}, c, ldc, epilogue, ws, parallel);
+    return;
+  }
+  float* panel = ws.pack_b[0];
+  StridedB{Strided{a.data, a.cols, a.rows, a.col_stride, a.row_stride}}.pack(panel, 0, K, 0, M);
+  const int blocks = ceil_div(N, kMR), parts = min_int(parallel.active_workers(), blocks);
+  auto part = [&](int p, int, int) {
+    alignas(64) float tile[kMR * kNR];
+    for (int block = p * blocks / parts; block < (p + 1) * blocks / parts; ++block) {
+      const int j0 = block * kMR, rows = min_int(kMR, N - j0);
+      for (int i0 = 0; i0 < M; i0 += kNR) {
+        rows_in_place<kMR>(rows, K, w + std::ptrdiff_t(j0) * ldw, ldw, panel + std::ptrdiff_t(i0) * K, tile);
+        for (int i = i0; i < M && i < i0 + kNR; ++i)
+          for (int r = 0; r < rows; ++r) {
+            float* out = c + std::ptrdiff_t(i) * ldc + j0 + r;
+            float x = tile[r * kNR + i - i0];
+            x += epilogue.accumulate ? *out : epilogue.bias ? epilogue.bias[j0 + r] : 0.0f;
+            *out = epilogue.relu && x < 0.0f ? 0.0f : x;
+          }
+      }
+    }
+  };
+  parallel_for(parallel, parts, part);
+}
 
 }  // namespace gemm
 }  // namespace fixnet
