@@ -109,18 +109,32 @@ struct PanelView {
   std::ptrdiff_t ldb;   // row stride of direct
 };
 
+// B panels of at most this many floats stay in L2 while every A sliver
+// sweeps them (256 KB, well within the L2 of current desktop and phone cores).
+constexpr std::size_t kL2PanelFloats = 64 * 1024;
+
 // Runs the micro-kernels of one A block (rows [ic, ic + mc), packed in pa)
-// against B slivers [s0, s1) for the K block of kc.
+// against B slivers [s0, s1) for the K block of kc. A panel that stays in L2
+// is swept by each A sliver in turn, so C is written row by row, in address
+// order (what counts when K is short and writing C is most of the work, as
+// in a weight gradient); a larger one a sliver at a time, each held in L1
+// for all the A slivers.
 inline void block_kernels(const float* pa, const PanelView& panel, int mc, int kc, int nc, int s0, int s1, float* c,
                           std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
-  for (int jr = s0 * kNR; jr < nc && jr < s1 * kNR; jr += kNR) {
+  auto tile = [&](int ir, int jr) {
     const int cols = min_int(kNR, nc - jr);
     const bool in_place = panel.direct != nullptr && cols == kNR;
     const float* pb = in_place ? panel.direct + jr : panel.packed + std::ptrdiff_t(jr) * kc;
-    const std::ptrdiff_t ldb = in_place ? panel.ldb : kNR;
+    edge_kernel(kc, pa + std::ptrdiff_t(ir) * kc, pb, in_place ? panel.ldb : kNR, c + std::ptrdiff_t(ir) * ldc + jr,
+                ldc, min_int(kMR, mc - ir), cols, accumulate, bias ? bias + jr : nullptr, relu);
+  };
+  const int j_end = min_int(nc, s1 * kNR);
+  if (std::size_t(kc) * std::size_t(nc) <= kL2PanelFloats) {
     for (int ir = 0; ir < mc; ir += kMR)
-      edge_kernel(kc, pa + std::ptrdiff_t(ir) * kc, pb, ldb, c + std::ptrdiff_t(ir) * ldc + jr, ldc,
-                  min_int(kMR, mc - ir), cols, accumulate, bias ? bias + jr : nullptr, relu);
+      for (int jr = s0 * kNR; jr < j_end; jr += kNR) tile(ir, jr);
+  } else {
+    for (int jr = s0 * kNR; jr < j_end; jr += kNR)
+      for (int ir = 0; ir < mc; ir += kMR) tile(ir, jr);
   }
 }
 
