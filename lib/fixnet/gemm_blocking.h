@@ -63,6 +63,12 @@ constexpr int split_rows(int M, int N, int K, int workers) {
   return min_int(M, kMC * ((workers - 1) / n_tiles));
 }
 
+// A one-example product (C[1, N] with a row-major B) over at least this many
+// k is summed in two halves (see sweep_multiply), the second into partial sums
+// of sweep_partial_floats.
+constexpr int kSweepSplitK = 2 * kKC;
+constexpr std::size_t sweep_partial_floats(int N, int K) { return K >= kSweepSplitK ? std::size_t(N) : 0; }
+
 // Floats of partial sums a K-split product of up to M rows needs besides C.
 constexpr std::size_t partial_floats(int M, int N, int K, int workers) {
   const int m = split_rows(M, N, K, workers);

@@ -280,24 +280,31 @@ inline void sweep_kernel(int n, const float* const* rows, const float* a, float*
 }
 
 // C[1, N] = epilogue(A[1, K] . B) for a row-major B (a dense layer on one
-// example), N >= kNR: each worker sweeps its columns of C, kept in memory,
-// along kSweepRows rows of B at a time, so B is read once, row by row in
-// address order (what prefetchers stream best), skipping rows that meet
-// zeros of A.
+// example), N >= kNR: B is read once, kSweepRows rows at a time in address
+// order (what prefetchers stream best), skipping rows that meet zeros of A,
+// into C's columns kept in memory. From K = kSweepSplitK on, with the planned
+// partial sums at hand, the two halves of K are summed apart, each from zero,
+// then added: two workers each stream whole rows, and the result is the same
+// on any number of workers. Workers beyond two split the columns.
 template <class A>
 void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb, float* c, Epilogue epilogue,
                     const Workspace& ws, const Parallel& parallel) {
   const int workers = parallel.active_workers();
-  const int vectors = N / kLanes, parts = min_int(workers, ceil_div(N, kNR));
-  auto part = [&](int p, int, int worker) {
-    const int j0 = p * vectors / parts * kLanes, j1 = p == parts - 1 ? N : (p + 1) * vectors / parts * kLanes;
-    float* cj = c + j0;
+  const bool halves = K >= kSweepSplitK && ws.partial != nullptr && ws.partial_capacity >= std::size_t(N);
+  const int k_parts = halves ? 2 : 1, vectors = N / kLanes;
+  const int column_parts = min_int(ceil_div(workers, k_parts), ceil_div(N, kNR));
+  auto part = [&](int index_of_part, int, int worker) {
+    const int p = index_of_part / k_parts, half = index_of_part % k_parts;
+    const int j0 = p * vectors / column_parts * kLanes;
+    const int j1 = p == column_parts - 1 ? N : (p + 1) * vectors / column_parts * kLanes;
+    const int k_begin = half * (K / 2), k_end = halves && half == 0 ? K / 2 : K;
+    float* out = half == 0 ? c : ws.partial;
     for (int j = j0; j < j1; ++j)
-      if (!epilogue.accumulate) c[j] = epilogue.bias ? epilogue.bias[j] : 0.0f;
+      if (half == 1 || !epilogue.accumulate) out[j] = half == 0 && epilogue.bias ? epilogue.bias[j] : 0.0f;
     float* pa = ws.pack_a[worker];
     int index[kKC];
-    for (int pc = 0; pc < K; pc += kKC) {
-      const int kc = min_int(kKC, K - pc);
+    for (int pc = k_begin; pc < k_end; pc += kKC) {
+      const int kc = min_int(kKC, k_end - pc);
       a.pack(pa, 0, 1, pc, kc);
       const int count = nonzero_columns(pa, 1, kc, index);
       const float* rows[kSweepRows];
@@ -308,18 +315,22 @@ void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb
           rows[i] = b + std::ptrdiff_t(pc + index[t + i]) * ldb + j0;
           values[i] = pa[index[t + i] * kMR];
         }
-        sweep_kernel<kSweepRows>(j1 - j0, rows, values, cj);
+        sweep_kernel<kSweepRows>(j1 - j0, rows, values, out + j0);
       }
       for (; t < count; ++t) {
         rows[0] = b + std::ptrdiff_t(pc + index[t]) * ldb + j0;
         values[0] = pa[index[t] * kMR];
-        sweep_kernel<1>(j1 - j0, rows, values, cj);
+        sweep_kernel<1>(j1 - j0, rows, values, out + j0);
       }
     }
-    for (int j = j0; j < j1 && epilogue.relu; ++j)
+    for (int j = j0; j < j1 && epilogue.relu && !halves; ++j)
       if (c[j] < 0.0f) c[j] = 0.0f;
   };
-  parallel_for(parallel, parts, part);
+  parallel_for(parallel, column_parts * k_parts, part);
+  for (int j = 0; j < N && halves; ++j) {
+    const float x = c[j] + ws.partial[j];
+    c[j] = epilogue.relu && x < 0.0f ? 0.0f : x;
+  }
 }
 
 // C[M, N] = epilogue(A[M, K] . B[K, N]), on parallel.workers threads: B panels

@@ -22,13 +22,15 @@ struct GemmNeeds {
   std::size_t a = 0, b = 0, split_b = 0, partial = 0;
 };
 
+constexpr std::size_t max_size(std::size_t x, std::size_t y) { return x > y ? x : y; }
+
+// A plan holds m rows at most, so any fewer too: one example's product halves
+// its sum over K at every worker count (gemm::sweep_partial_floats).
 constexpr GemmNeeds gemm_needs(int m, int n, int k, int workers) {
   return GemmNeeds{gemm::pack_a_floats(m, k), gemm::pack_b_floats(n, k),
                    gemm::split_rows(m, n, k, workers) > 0 ? gemm::pack_b_floats(n, k) : 0,
-                   gemm::partial_floats(m, n, k, workers)};
+                   max_size(gemm::partial_floats(m, n, k, workers), gemm::sweep_partial_floats(n, k))};
 }
-
-constexpr std::size_t max_size(std::size_t x, std::size_t y) { return x > y ? x : y; }
 
 constexpr GemmNeeds max_needs(GemmNeeds x, GemmNeeds y) {
   return GemmNeeds{max_size(x.a, y.a), max_size(x.b, y.b), max_size(x.split_b, y.split_b),
