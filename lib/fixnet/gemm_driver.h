@@ -433,20 +433,29 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       // partial last one.
       const float* direct = M <= kDirectRows ? b.in_place(pc, jc, &ldb) : nullptr;
       const int first_packed = direct != nullptr ? nc / kNR : 0;
-      const int span = slivers - first_packed, b_parts = min_int(span, workers);
-      auto pack_panel = [&](int part, int, int) {
-        const int s0 = first_packed + part * span / b_parts, s1 = first_packed + (part + 1) * span / b_parts;
+      // Packs the slivers in [s0, s1) that are not read in place.
+      auto pack_slivers = [&](int s0, int s1) {
+        s0 = s0 > first_packed ? s0 : first_packed;
         if (s0 < s1)
           b.pack(panel + std::ptrdiff_t(s0) * kNR * kc, pc, kc, jc + s0 * kNR, min_int(nc, s1 * kNR) - s0 * kNR);
       };
-      if (span > 0) parallel_for(parallel, b_parts, pack_panel);
+      // When each task takes all the rows of its own columns, it packs those
+      // slivers itself (no second fork-join, and they stay in its core's
+      // cache); otherwise the workers pack the panel first, in shares.
+      const bool own_slivers = row_blocks == 1;
+      const int span = slivers - first_packed, b_parts = min_int(span, workers);
+      auto pack_panel = [&](int part, int, int) {
+        pack_slivers(first_packed + part * span / b_parts, first_packed + (part + 1) * span / b_parts);
+      };
+      if (span > 0 && !own_slivers) parallel_for(parallel, b_parts, pack_panel);
       const PanelView view{panel, direct, ldb};
       auto tile = [&](int index, int, int worker) {
         const int ic = (index / n_parts) * block_rows, part = index % n_parts;
-        const int mc = min_int(block_rows, M - ic);
+        const int mc = min_int(block_rows, M - ic), s0 = part * slivers / n_parts, s1 = (part + 1) * slivers / n_parts;
+        if (own_slivers) pack_slivers(s0, s1);
         a.pack(ws.pack_a[worker], ic, mc, pc, kc);
-        block_kernels(ws.pack_a[worker], view, mc, kc, nc, part * slivers / n_parts, (part + 1) * slivers / n_parts,
-                      c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate, bias, relu);
+        block_kernels(ws.pack_a[worker], view, mc, kc, nc, s0, s1, c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate,
+                      bias, relu);
       };
       parallel_for(parallel, row_blocks * n_parts, tile);
     }
