@@ -335,7 +335,8 @@ void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb
 
 // C[M, N] = epilogue(A[M, K] . B[K, N]), on parallel.workers threads: B panels
 // are packed by all workers, then C tiles (row blocks, split by columns too
-// when there are few) are shared out; when C has too few tiles, the sum over
+// when there are few) are shared out (with one row block, each task packs the
+// slivers of its own columns); when C has too few tiles, the sum over
 // K is split instead and the parts added in a fixed order (deterministic for
 // a given worker count). Operand contracts:
 //   a.pack(dst, i0, rows, k0, kc): for each MR-row sliver s of rows [i0, i0+rows),
@@ -545,7 +546,7 @@ struct StridedB {
   }
 };
 
-// c[R, kNR] = sum over k < kc of A(r, k) * b[k * kNR, + kNR), with A's rows
+// c[R, kNR] = sum over k < kc of A(r, k) * b[k * kNR, (k + 1) * kNR), with A's rows
 // read in place (row r at a + r * lda, contiguous in k) and b a packed sliver.
 template <int R>
 inline void rows_in_place_kernel(int kc, const float* __restrict a, std::ptrdiff_t lda, const float* __restrict b,
