@@ -214,39 +214,58 @@ TEST_CASE("a dense layer on one example (bias, ReLU, zero inputs) matches the re
       std::vector<float>& first = one_worker[units == 10 ? 0 : units == 301 ? 1 : 2];
       if (workers == 1) first = y;
       CHECK(y == first);
+      // Without partial sums at hand the sum over K runs whole: the same values.
+      GemmScratch whole = scratch.get();
+      whole.partial = nullptr;
+      whole.partial_capacity = 0;
+      dense_forward(1, inputs, units, x.data(), w.data(), b.data(), y.data(), true, whole, parallel);
+      CHECK(max_relative_error(y.data(), y_ref.data(), y.size()) < 1e-4);
     }
   }
 }
 
-TEST_CASE("a dense layer's input gradient matches the reference on awkward sizes and worker counts") {
+TEST_CASE("a dense layer's gradients match the reference on awkward sizes, dx the same on any worker count") {
   // With few examples, and dy^T fitting the planned B panel, dx = dy . w^T is
   // computed transposed with w read in place; 200 examples are more than that
   // path takes on any target, and some shapes' panels are too small: those
-  // fall back to the general product. The scratch is as the plan sizes it.
-  for (int workers : {1, 2, 3}) {
-    const Parallel parallel = fixnet_test::simulated_workers(workers);
-    for (int n : {1, 3, 13, 50, 200})
-      for (int inputs : {1, 7, 33, 301})
-        for (int units : {1, 9, 257, 600}) {
-          CAPTURE(workers);
+  // fall back to the general product. The scratch is sized as a plan sizes it.
+  for (int n : {1, 3, 13, 50, 200})
+    for (int inputs : {1, 7, 33, 301})
+      for (int units : {1, 9, 257, 600}) {
+        const std::vector<float> x = random_values(std::size_t(n) * inputs, 63),
+                                 w = random_values(std::size_t(inputs) * units, 64),
+                                 dy = random_values(std::size_t(n) * units, 65);
+        std::vector<float> w_transposed(w.size()), x_transposed(x.size());
+        for (int i = 0; i < inputs; ++i) {
+          for (int u = 0; u < units; ++u) w_transposed[std::size_t(u) * inputs + i] = w[std::size_t(i) * units + u];
+          for (int e = 0; e < n; ++e) x_transposed[std::size_t(i) * n + e] = x[std::size_t(e) * inputs + i];
+        }
+        std::vector<float> dx_ref(x.size()), dw_ref(w.size()), db_ref(dy.size() / std::size_t(n), 0.0f), ones(n, 1.0f);
+        matmul_reference(n, inputs, units, dy.data(), w_transposed.data(), dx_ref.data(), false);
+        matmul_reference(inputs, units, n, x_transposed.data(), dy.data(), dw_ref.data(), false);
+        matmul_reference(1, units, n, ones.data(), dy.data(), db_ref.data(), false);
+        std::vector<float> dx_one_worker;
+        for (int workers : {1, 2, 3}) {
           CAPTURE(n);
           CAPTURE(inputs);
           CAPTURE(units);
-          const GemmNeeds needs = dense_gemm_needs(n, inputs, units, workers);
-          fixnet_test::TestScratch scratch(workers, std::max({needs.a, needs.b, needs.split_b, needs.partial}));
-          const std::vector<float> x = random_values(std::size_t(n) * inputs, 63),
-                                   w = random_values(std::size_t(inputs) * units, 64),
-                                   dy = random_values(std::size_t(n) * units, 65);
-          std::vector<float> w_transposed(w.size());
-          for (int i = 0; i < inputs; ++i)
-            for (int u = 0; u < units; ++u) w_transposed[std::size_t(u) * inputs + i] = w[std::size_t(i) * units + u];
-          std::vector<float> dw(w.size()), db(dy.size() / std::size_t(n)), dx(x.size()), dx_ref(x.size());
+          CAPTURE(workers);
+          fixnet_test::TestScratch scratch(workers, dense_gemm_needs(n, inputs, units, workers));
+          std::vector<float> dw(w.size()), db(db_ref.size()), dx(x.size());
           dense_backward(n, inputs, units, x.data(), w.data(), dy.data(), dw.data(), db.data(), dx.data(),
-                         scratch.get(), parallel);
-          matmul_reference(n, inputs, units, dy.data(), w_transposed.data(), dx_ref.data(), false);
-          CHECK(max_relative_error(dx.data(), dx_ref.data(), dx.size()) < 1e-5 * std::sqrt(double(units)) + 1e-6);
+                         scratch.get(), fixnet_test::simulated_workers(workers));
+          const double tolerance = 1e-5 * std::sqrt(double(units > n ? units : n)) + 1e-6;
+          CHECK(max_relative_error(dx.data(), dx_ref.data(), dx.size()) < tolerance);
+          CHECK(max_relative_error(dw.data(), dw_ref.data(), dw.size()) < tolerance);
+          CHECK(max_relative_error(db.data(), db_ref.data(), db.size()) < tolerance);
+          // The transposed path's sums do not depend on the worker count (the
+          // general product's split over K does).
+          const bool transposed = n <= gemm::kMC && std::size_t(gemm::round_up(n, gemm::kNR)) *
+                                                          std::size_t(units) <= scratch.b[0].size();
+          if (workers == 1) dx_one_worker = dx;
+          if (transposed) CHECK(dx == dx_one_worker);
         }
-  }
+      }
 }
 
 TEST_CASE("element-wise kernels compute their definitions") {
@@ -268,11 +287,13 @@ TEST_CASE("element-wise kernels compute their definitions") {
 }
 
 TEST_CASE("work split among workers gives the serial results") {
-  // Shapes that split rows, columns (few rows) and the sum over K (tiny C).
+  // Shapes that split rows, columns (few rows: B read in place, or packed by
+  // each task for its own columns) and the sum over K (tiny C).
   struct Shape {
     int m, n, k;
   };
-  const Shape shapes[] = {{300, 70, 600}, {7, 900, 300}, {25, 32, 5000}, {1, 10, 2000}, {3, 1100, 300}, {1, 301, 700}};
+  const Shape shapes[] = {{300, 70, 600}, {7, 900, 300},  {60, 300, 257}, {25, 32, 5000},
+                          {1, 10, 2000},  {3, 1100, 300}, {1, 301, 700}};
   for (int workers : {2, 3, 5}) {
     fixnet_test::TestScratch scratch(workers);
     const Parallel parallel = fixnet_test::simulated_workers(workers);

@@ -51,7 +51,14 @@ struct TestArena {
 // workers, sized generously.
 struct TestScratch {
   explicit TestScratch(int workers = 1, std::size_t floats = 1 << 20)
-      : a(std::size_t(workers), std::vector<float>(floats)), b(a), partial(floats * std::size_t(workers)) {
+      : TestScratch(workers, floats, floats, floats * std::size_t(workers)) {}
+  // Exactly as a plan sizes it for these needs.
+  TestScratch(int workers, const fixnet::GemmNeeds& needs)
+      : TestScratch(workers, needs.a, needs.b > needs.split_b ? needs.b : needs.split_b, needs.partial) {}
+  TestScratch(int workers, std::size_t a_floats, std::size_t b_floats, std::size_t partial_floats)
+      : a(std::size_t(workers), std::vector<float>(a_floats)),
+        b(std::size_t(workers), std::vector<float>(b_floats)),
+        partial(partial_floats) {
     for (int w = 0; w < workers; ++w) {
       a_pointers.push_back(a[std::size_t(w)].data());
       b_pointers.push_back(b[std::size_t(w)].data());

@@ -50,8 +50,7 @@ void dense_backward(int n, int inputs, int units, const float* x, const float* w
   column_sums(n, units, dy, db);
   // dx[n, inputs] = dy[n, units] . w^T[units, inputs]
   if (dx != nullptr)
-    gemm::multiply_by_transpose(n, inputs, units, row_major(dy, n, units), w, units, dx, inputs, gemm::Epilogue{},
-                                scratch, parallel);
+    gemm::multiply_by_transpose(n, inputs, units, row_major(dy, n, units), w, units, dx, inputs, scratch, parallel);
 }
 
 }  // namespace fixnet

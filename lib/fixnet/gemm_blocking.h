@@ -78,7 +78,8 @@ constexpr std::size_t partial_floats(int M, int N, int K, int workers) {
 // Scratch of the matrix-multiply core: pack_a[w] for worker w (an A block),
 // pack_b[0] the B panel all workers share, pack_b[w > 0] worker w's own panel
 // when the sum over K is split (null if no product of the plan splits), and
-// `partial` for the partial sums of parts 1.. ([M, N] each).
+// `partial` for the partial sums of parts 1.. ([M, N] each) or of the second
+// half of a one-example product ([N], see kSweepSplitK).
 struct Workspace {
   float* const* pack_a = nullptr;
   float* const* pack_b = nullptr;

@@ -109,16 +109,16 @@ struct PanelView {
   std::ptrdiff_t ldb;   // row stride of direct
 };
 
-// B panels of at most this many floats stay in L2 while every A sliver
-// sweeps them (256 KB, well within the L2 of current desktop and phone cores).
+// B slivers of at most this many floats in all stay in L2 while every A
+// sliver sweeps them (256 KB, well within the L2 of desktop and phone cores).
 constexpr std::size_t kL2PanelFloats = 64 * 1024;
 
 // Runs the micro-kernels of one A block (rows [ic, ic + mc), packed in pa)
-// against B slivers [s0, s1) for the K block of kc. A panel that stays in L2
-// is swept by each A sliver in turn, so C is written row by row, in address
-// order (what counts when K is short and writing C is most of the work, as
-// in a weight gradient); a larger one a sliver at a time, each held in L1
-// for all the A slivers.
+// against B slivers [s0, s1) for the K block of kc. When those slivers stay
+// in L2, each A sliver sweeps them in turn, so C is written a kMR-row strip
+// at a time in address order (what counts when K is short and writing C is
+// most of the work, as in a weight gradient); else a B sliver at a time,
+// each held in L1 for all the A slivers.
 inline void block_kernels(const float* pa, const PanelView& panel, int mc, int kc, int nc, int s0, int s1, float* c,
                           std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
   auto tile = [&](int ir, int jr) {
@@ -129,7 +129,7 @@ inline void block_kernels(const float* pa, const PanelView& panel, int mc, int k
                 ldc, min_int(kMR, mc - ir), cols, accumulate, bias ? bias + jr : nullptr, relu);
   };
   const int j_end = min_int(nc, s1 * kNR);
-  if (std::size_t(kc) * std::size_t(nc) <= kL2PanelFloats) {
+  if (std::size_t(kc) * std::size_t(j_end - s0 * kNR) <= kL2PanelFloats) {
     for (int ir = 0; ir < mc; ir += kMR)
       for (int jr = s0 * kNR; jr < j_end; jr += kNR) tile(ir, jr);
   } else {
@@ -284,17 +284,20 @@ inline void sweep_kernel(int n, const float* const* rows, const float* a, float*
 // order (what prefetchers stream best), skipping rows that meet zeros of A,
 // into C's columns kept in memory. From K = kSweepSplitK on, with the planned
 // partial sums at hand, the two halves of K are summed apart, each from zero,
-// then added: two workers each stream whole rows, and the result is the same
-// on any number of workers. Workers beyond two split the columns.
+// then added, so two workers each stream whole rows. Workers also split the
+// columns (their number does not change the arithmetic of any column); the
+// halving depends only on K and the workspace, so the result is the same on
+// any number of workers.
 template <class A>
 void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb, float* c, Epilogue epilogue,
                     const Workspace& ws, const Parallel& parallel) {
   const int workers = parallel.active_workers();
   const bool halves = K >= kSweepSplitK && ws.partial != nullptr && ws.partial_capacity >= std::size_t(N);
-  const int k_parts = halves ? 2 : 1, vectors = N / kLanes;
-  const int column_parts = min_int(ceil_div(workers, k_parts), ceil_div(N, kNR));
+  const int k_halves = halves ? 2 : 1, vectors = N / kLanes;
+  // Tasks: every (column part, half), as many as workers or twice as many.
+  const int column_parts = min_int(workers % k_halves == 0 ? workers / k_halves : workers, ceil_div(N, kNR));
   auto part = [&](int index_of_part, int, int worker) {
-    const int p = index_of_part / k_parts, half = index_of_part % k_parts;
+    const int p = index_of_part / k_halves, half = index_of_part % k_halves;
     const int j0 = p * vectors / column_parts * kLanes;
     const int j1 = p == column_parts - 1 ? N : (p + 1) * vectors / column_parts * kLanes;
     const int k_begin = half * (K / 2), k_end = halves && half == 0 ? K / 2 : K;
@@ -326,7 +329,7 @@ void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb
     for (int j = j0; j < j1 && epilogue.relu && !halves; ++j)
       if (c[j] < 0.0f) c[j] = 0.0f;
   };
-  parallel_for(parallel, column_parts * k_parts, part);
+  parallel_for(parallel, column_parts * k_halves, part);
   for (int j = 0; j < N && halves; ++j) {
     const float x = c[j] + ws.partial[j];
     c[j] = epilogue.relu && x < 0.0f ? 0.0f : x;
@@ -579,20 +582,20 @@ inline void rows_in_place(int rows, int kc, const float* a, std::ptrdiff_t lda, 
   rows_in_place_kernel<R>(kc, a, lda, b, c);
 }
 
-// C[M, N] = epilogue(A[M, K] . W^T) for a row-major W[N, K] (a dense layer's
-// input gradient, dy . w^T). With few rows in C this is computed as
+// C[M, N] = A[M, K] . W^T for a row-major W[N, K] (a dense layer's input
+// gradient, dy . w^T). With at most kMC rows in C this is computed as
 // C^T = W . A^T: W, the large operand, is read in place row by row in address
 // order, kMR rows at a time, and only A^T is packed (as kNR-column slivers,
-// all of K); each C element is one kernel's sum over all of K, so the result
-// does not depend on the worker count. Otherwise (many rows, or A^T larger
-// than the planned B panel) it is multiply() with W^T packed as B.
+// all of K, by the calling thread). Below kNR rows the kernels' columns are
+// partly padding, which still costs less than transposing W. Each C element
+// is one kernel's sum over all of K, so the result does not depend on the
+// worker count. With more rows, or A^T larger than the planned B panel, it
+// is multiply() with W^T packed as B.
 inline void multiply_by_transpose(int M, int N, int K, const Strided& a, const float* w, std::ptrdiff_t ldw,
-                                  float* c, std::ptrdiff_t ldc, Epilogue epilogue, const Workspace& ws,
-                                  const Parallel& parallel) {
-  const Strided w_transposed{w, K, N, 1, ldw};
+                                  float* c, std::ptrdiff_t ldc, const Workspace& ws, const Parallel& parallel) {
   const std::size_t panel_floats = std::size_t(round_up(M, kNR)) * std::size_t(K);
   if (M <= 0 || N <= 0 || K <= 0 || M > kMC || panel_floats > ws.pack_b_floats) {
-    multiply(M, N, K, a, StridedB{w_transposed}, c, ldc, epilogue, ws, parallel);
+    multiply(M, N, K, a, StridedB{Strided{w, K, N, 1, ldw}}, c, ldc, Epilogue{}, ws, parallel);
     return;
   }
   float* panel = ws.pack_b[0];
@@ -605,12 +608,7 @@ inline void multiply_by_transpose(int M, int N, int K, const Strided& a, const f
       for (int i0 = 0; i0 < M; i0 += kNR) {
         rows_in_place<kMR>(rows, K, w + std::ptrdiff_t(j0) * ldw, ldw, panel + std::ptrdiff_t(i0) * K, tile);
         for (int i = i0; i < M && i < i0 + kNR; ++i)
-          for (int r = 0; r < rows; ++r) {
-            float* out = c + std::ptrdiff_t(i) * ldc + j0 + r;
-            float x = tile[r * kNR + i - i0];
-            x += epilogue.accumulate ? *out : epilogue.bias ? epilogue.bias[j0 + r] : 0.0f;
-            *out = epilogue.relu && x < 0.0f ? 0.0f : x;
-          }
+          for (int r = 0; r < rows; ++r) c[std::ptrdiff_t(i) * ldc + j0 + r] = tile[r * kNR + i - i0];
       }
     }
   };
