@@ -254,7 +254,7 @@ TEST_CASE("a dense layer's gradients match the reference on awkward sizes, dx th
           std::vector<float> dw(w.size()), db(db_ref.size()), dx(x.size());
           dense_backward(n, inputs, units, x.data(), w.data(), dy.data(), dw.data(), db.data(), dx.data(),
                          scratch.get(), fixnet_test::simulated_workers(workers));
-          const double tolerance = 1e-5 * std::sqrt(double(units > n ? units : n)) + 1e-6;
+          const double tolerance = 1e-5 * std::sqrt(double(std::max(units, n))) + 1e-6;
           CHECK(max_relative_error(dx.data(), dx_ref.data(), dx.size()) < tolerance);
           CHECK(max_relative_error(dw.data(), dw_ref.data(), dw.size()) < tolerance);
           CHECK(max_relative_error(db.data(), db_ref.data(), db.size()) < tolerance);

@@ -54,7 +54,7 @@ struct TestScratch {
       : TestScratch(workers, floats, floats, floats * std::size_t(workers)) {}
   // Exactly as a plan sizes it for these needs.
   TestScratch(int workers, const fixnet::GemmNeeds& needs)
-      : TestScratch(workers, needs.a, needs.b > needs.split_b ? needs.b : needs.split_b, needs.partial) {}
+      : TestScratch(workers, needs.a, fixnet::max_size(needs.b, needs.split_b), needs.partial) {}
   TestScratch(int workers, std::size_t a_floats, std::size_t b_floats, std::size_t partial_floats)
       : a(std::size_t(workers), std::vector<float>(a_floats)),
         b(std::size_t(workers), std::vector<float>(b_floats)),

@@ -63,13 +63,7 @@ inline void direct_kernel(const SegmentedA& a, const float* __restrict b, std::p
 // direct_kernel<rows> for any rows in 1..R.
 template <int R>
 inline void direct_rows(int rows, const SegmentedA& a, const float* b, std::ptrdiff_t ldb, const TileC& out) {
-  if constexpr (R > 1) {
-    if (rows < R) {
-      direct_rows<R - 1>(rows, a, b, ldb, out);
-      return;
-    }
-  }
-  direct_kernel<R>(a, b, ldb, out);
+  with_rows<R>(rows, [&](auto r) { direct_kernel<decltype(r)::value>(a, b, ldb, out); });
 }
 
 // Rows [r0, r1) of an NHWC image (width, channels) into band, each row widened

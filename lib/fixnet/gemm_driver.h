@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 #include "fixnet/gemm_blocking.h"
 #include "fixnet/parallel.h"
@@ -17,6 +18,19 @@ namespace fixnet {
 namespace gemm {
 
 static_assert(kLanes == simd::kLanes, "gemm_blocking.h and simd.h disagree on the vector width");
+
+// Calls f(std::integral_constant<int, rows>{}) for rows in 1..R: a kernel
+// templated on its row count, run on the rows an edge tile has.
+template <int R, class F>
+inline void with_rows(int rows, const F& f) {
+  if constexpr (R > 1) {
+    if (rows < R) {
+      with_rows<R - 1>(rows, f);
+      return;
+    }
+  }
+  f(std::integral_constant<int, R>{});
+}
 
 // What happens to each C tile: overwrite or accumulate; add a per-column bias
 // (only when overwriting); clamp at zero after the last K block.
@@ -62,13 +76,7 @@ inline void micro_kernel(int kc, const float* __restrict a, const float* __restr
 template <int R>
 inline void rows_kernel(int rows, int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c,
                         std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
-  if constexpr (R > 1) {
-    if (rows < R) {
-      rows_kernel<R - 1>(rows, kc, a, b, ldb, c, ldc, accumulate, bias, relu);
-      return;
-    }
-  }
-  micro_kernel<R>(kc, a, b, ldb, c, ldc, accumulate, bias, relu);
+  with_rows<R>(rows, [&](auto r) { micro_kernel<decltype(r)::value>(kc, a, b, ldb, c, ldc, accumulate, bias, relu); });
 }
 
 // The micro-kernel on a tile of C cut short by its edges: rows <= kMR run
@@ -178,19 +186,6 @@ inline void stream_kernel(int count, const int* index, const float* a, const flo
     for (int v = 0; v < V; ++v) simd::store(c + r * ldc + v * kLanes, relu ? simd::max(acc[r][v], simd::zero()) : acc[r][v]);
 }
 
-// stream_kernel<rows, kStreamVectors / rows> for rows in 1..R.
-template <int R>
-inline void stream_rows(int rows, int count, const int* index, const float* a, const float* b, std::ptrdiff_t ldb,
-                        float* c, std::ptrdiff_t ldc, bool accumulate, const float* bias, bool relu) {
-  if constexpr (R > 1) {
-    if (rows < R) {
-      stream_rows<R - 1>(rows, count, index, a, b, ldb, c, ldc, accumulate, bias, relu);
-      return;
-    }
-  }
-  stream_kernel<R, kStreamVectors / R>(count, index, a, b, ldb, c, ldc, accumulate, bias, relu);
-}
-
 // Writes to index[] the k < kc at which some of the `rows` rows of a packed A
 // sliver is not zero, and returns how many: the other k add nothing (ReLU
 // outputs are often half zeros), so the streaming product skips their B rows.
@@ -227,8 +222,11 @@ void stream_multiply(int M, int N, int K, const A& a, const float* b, std::ptrdi
         const int depth = min_int(kStreamDepth, count - t);
         const bool add = accumulate || t > 0, last = relu && t + depth >= count;
         for (int j = p * chunks / parts * width; j < (p + 1) * chunks / parts * width; j += width)
-          stream_rows<kStreamRows>(M, depth, index + t, pa, b + pc * ldb + j, ldb, c + j, ldc, add,
-                                   epilogue.bias && !add ? epilogue.bias + j : nullptr, last);
+          with_rows<kStreamRows>(M, [&](auto rows) {
+            constexpr int R = decltype(rows)::value;
+            stream_kernel<R, kStreamVectors / R>(depth, index + t, pa, b + pc * ldb + j, ldb, c + j, ldc, add,
+                                                 epilogue.bias && !add ? epilogue.bias + j : nullptr, last);
+          });
       }
       if (p == parts - 1) {  // columns past the last full chunk, a partial sliver copied out
         for (int j = chunks * width; j < N; j += kNR) {
@@ -570,18 +568,6 @@ inline void rows_in_place_kernel(int kc, const float* __restrict a, std::ptrdiff
     for (int v = 0; v < kNV; ++v) simd::store(c + r * kNR + v * kLanes, acc[r][v]);
 }
 
-// rows_in_place_kernel<rows> for any rows in 1..R.
-template <int R>
-inline void rows_in_place(int rows, int kc, const float* a, std::ptrdiff_t lda, const float* b, float* c) {
-  if constexpr (R > 1) {
-    if (rows < R) {
-      rows_in_place<R - 1>(rows, kc, a, lda, b, c);
-      return;
-    }
-  }
-  rows_in_place_kernel<R>(kc, a, lda, b, c);
-}
-
 // C[M, N] = A[M, K] . W^T for a row-major W[N, K] (a dense layer's input
 // gradient, dy . w^T). With at most kMC rows in C this is computed as
 // C^T = W . A^T: W, the large operand, is read in place row by row in address
@@ -606,7 +592,10 @@ inline void multiply_by_transpose(int M, int N, int K, const Strided& a, const f
     for (int block = p * blocks / parts; block < (p + 1) * blocks / parts; ++block) {
       const int j0 = block * kMR, rows = min_int(kMR, N - j0);
       for (int i0 = 0; i0 < M; i0 += kNR) {
-        rows_in_place<kMR>(rows, K, w + std::ptrdiff_t(j0) * ldw, ldw, panel + std::ptrdiff_t(i0) * K, tile);
+        with_rows<kMR>(rows, [&](auto r) {
+          rows_in_place_kernel<decltype(r)::value>(K, w + std::ptrdiff_t(j0) * ldw, ldw, panel + std::ptrdiff_t(i0) * K,
+                                                   tile);
+        });
         for (int i = i0; i < M && i < i0 + kNR; ++i)
           for (int r = 0; r < rows; ++r) c[std::ptrdiff_t(i) * ldc + j0 + r] = tile[r * kNR + i - i0];
       }
