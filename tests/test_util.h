@@ -37,6 +37,23 @@ inline double max_relative_error(const float* a, const float* b, std::size_t cou
   return worst;
 }
 
+// Largest |a - b| / magnitude over elements, where magnitude[i] is the sum of
+// the absolute values of the terms that add up to b[i]: rounding measured
+// against the sum it happens in, not against a result that cancels to near 0.
+inline double max_error_of_sums(const float* a, const float* b, const float* magnitude, std::size_t count) {
+  double worst = 0.0;
+  for (std::size_t i = 0; i < count; ++i)
+    worst = std::fmax(worst, std::fabs(double(a[i]) - double(b[i])) / std::fmax(double(magnitude[i]), 1e-30));
+  return worst;
+}
+
+// The values' absolute values.
+inline std::vector<float> absolute(const std::vector<float>& v) {
+  std::vector<float> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = std::fabs(v[i]);
+  return out;
+}
+
 // A heap block aligned for a model arena, sized from a plan.
 struct TestArena {
   explicit TestArena(std::size_t bytes) : storage(bytes + fixnet::kArenaAlignment) {}

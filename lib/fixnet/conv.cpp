@@ -8,8 +8,10 @@
 // convolutions whose filters fill the kernel's tiles (the tutorial's) skip the
 // packing: conv_direct.h reads patches and weights in place for the forward
 // pass and the filter gradient, and runs the input gradient as a convolution
-// with flipped filters.
+// with flipped filters; 5x5 ones among them (forward and input gradient) go by
+// Winograd's method instead (conv_winograd.h), with 2.8 times fewer multiply-adds.
 #include "fixnet/conv_direct.h"
+#include "fixnet/conv_winograd.h"
 #include "fixnet/gemm_driver.h"
 #include "fixnet/kernels.h"
 
@@ -184,10 +186,18 @@ bool direct_fits(const ConvGeometry& g, const GemmScratch& scratch) {
   return direct_floats > 0 && scratch.pack_a_floats >= direct_floats;
 }
 
-// The stride-1 convolution g without packing; direct_fits(g, scratch) must hold.
-void direct_conv(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, bool relu,
-                 const GemmScratch& scratch, const Parallel& parallel) {
-  gemm::DirectConv{g, x, w, b, y, relu}.run(scratch.pack_a, parallel);
+// The stride-1 convolution g without packing: by Winograd's method when g
+// takes it and the scratch holds it (the filters transformed at `transformed`,
+// pack_b_floats - offset floats from pack_b[0]), else directly;
+// direct_fits(g, scratch) must hold.
+void stride1_conv(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, bool relu,
+                  const GemmScratch& scratch, const Parallel& parallel, std::size_t transformed = 0) {
+  if (conv2d_winograd_applies(g) && scratch.pack_a_floats >= conv2d_winograd_worker_floats(g) &&
+      scratch.pack_b_floats >= transformed + conv2d_winograd_filter_floats(g)) {
+    gemm::WinogradConv{g, x, w, b, y, relu}.run(scratch.pack_b[0] + transformed, scratch.pack_a, parallel);
+  } else {
+    gemm::DirectConv{g, x, w, b, y, relu}.run(scratch.pack_a, parallel);
+  }
 }
 
 }  // namespace
@@ -195,7 +205,7 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* w, const fl
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y,
                     bool relu, const GemmScratch& scratch, const Parallel& parallel) {
   if (direct_fits(g, scratch)) {
-    direct_conv(g, x, w, b, y, relu, scratch, parallel);
+    stride1_conv(g, x, w, b, y, relu, scratch, parallel);
     return;
   }
   const Patches a = input_patches(g, x);
@@ -235,7 +245,7 @@ void conv2d_backward_input(const ConvGeometry& g, const float* dy, const float* 
         for (int i = 0; i < c; ++i)
           for (int j = 0; j < f; ++j) dst[j * c + i] = src[i * f + j];
       }
-    direct_conv(t, dy, flipped, nullptr, dx, false, scratch, parallel);
+    stride1_conv(t, dy, flipped, nullptr, dx, false, scratch, parallel, weights);
     return;
   }
   const Patches a = output_gradient_patches(g, dy);

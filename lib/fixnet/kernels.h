@@ -98,12 +98,35 @@ constexpr std::size_t conv2d_direct_floats(const ConvGeometry& g) {
   return std::size_t(g.input.height) * std::size_t(conv2d_padded_width(g)) * std::size_t(g.input.channels);
 }
 
+// True when g takes the Winograd path (conv_winograd.h): 5x5, stride 1,
+// channels a whole number of vectors, filters of kernel tiles.
+constexpr bool conv2d_winograd_applies(const ConvGeometry& g) {
+  return g.kernel_h == 5 && g.kernel_w == 5 && g.stride_h == 1 && g.stride_w == 1 && g.input.channels > 0 &&
+         g.input.channels % gemm::kLanes == 0 && g.output.channels % gemm::kConvWidth == 0;
+}
+
+// Floats of the Winograd path's transformed filters [channels, 36, filters],
+// shared by all workers; 0 when g does not take it.
+constexpr std::size_t conv2d_winograd_filter_floats(const ConvGeometry& g) {
+  if (!conv2d_winograd_applies(g)) return 0;
+  return std::size_t(gemm::kWinogradPoints) * std::size_t(g.input.channels) * std::size_t(g.output.channels);
+}
+
+// Floats per worker of the Winograd path: one block's transformed inputs
+// [kWinogradTiles, 36, channels] and products [kWinogradTiles, 36, kConvWidth].
+constexpr std::size_t conv2d_winograd_worker_floats(const ConvGeometry& g) {
+  if (!conv2d_winograd_applies(g)) return 0;
+  return std::size_t(gemm::kWinogradPoints) * std::size_t(gemm::kWinogradTiles) *
+         std::size_t(g.input.channels + gemm::kConvWidth);
+}
+
 // The forward product of a convolution.
 constexpr GemmNeeds conv2d_forward_needs(const ConvGeometry& g, int workers) {
   const int taps = g.kernel_h * g.kernel_w;
   GemmNeeds needs = gemm_needs(g.n * g.output.height * g.output.width, g.output.channels, taps * g.input.channels,
                                workers);
-  needs.a = max_size(needs.a, conv2d_direct_floats(g));
+  needs.a = max_size(needs.a, max_size(conv2d_direct_floats(g), conv2d_winograd_worker_floats(g)));
+  needs.b = max_size(needs.b, conv2d_winograd_filter_floats(g));
   return needs;
 }
 
@@ -127,11 +150,12 @@ constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
   const int pixels = g.n * g.input.height * g.input.width;
   const int taps = g.kernel_h * g.kernel_w;
   GemmNeeds input_gradient = gemm_needs(pixels, g.input.channels, taps * g.output.channels, workers);
-  const std::size_t direct = conv2d_direct_floats(conv2d_input_gradient_geometry(g));
-  if (direct > 0) {
-    input_gradient.a = max_size(input_gradient.a, direct);
-    input_gradient.b = max_size(input_gradient.b, std::size_t(taps) * std::size_t(g.input.channels) *
-                                                      std::size_t(g.output.channels));
+  const ConvGeometry t = conv2d_input_gradient_geometry(g);
+  const std::size_t direct = conv2d_direct_floats(t);
+  if (direct > 0) {  // flipped filters, then (Winograd) their transform
+    const std::size_t flipped = std::size_t(taps) * std::size_t(g.input.channels) * std::size_t(g.output.channels);
+    input_gradient.a = max_size(input_gradient.a, max_size(direct, conv2d_winograd_worker_floats(t)));
+    input_gradient.b = max_size(input_gradient.b, flipped + conv2d_winograd_filter_floats(t));
   }
   return max_needs(max_needs(conv2d_forward_needs(g, workers),
                              gemm_needs(taps * g.input.channels, g.output.channels, positions, workers)),

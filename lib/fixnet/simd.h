@@ -39,6 +39,7 @@ inline void store(float* p, Vec v) { *p = v; }
 inline Vec broadcast(float x) { return x; }
 inline Vec zero() { return 0.0f; }
 inline Vec add(Vec a, Vec b) { return a + b; }
+inline Vec sub(Vec a, Vec b) { return a - b; }
 inline Vec mul(Vec a, Vec b) { return a * b; }
 inline Vec max(Vec a, Vec b) { return a > b ? a : b; }
 inline Vec sqrt(Vec a) { return std::sqrt(a); }
@@ -59,6 +60,7 @@ inline void store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
 inline Vec broadcast(float x) { return _mm512_set1_ps(x); }
 inline Vec zero() { return _mm512_setzero_ps(); }
 inline Vec add(Vec a, Vec b) { return _mm512_mask_add_ps(a, 0xFFFF, a, b); }
+inline Vec sub(Vec a, Vec b) { return _mm512_mask_sub_ps(a, 0xFFFF, a, b); }
 inline Vec mul(Vec a, Vec b) { return _mm512_mask_mul_ps(a, 0xFFFF, a, b); }
 // (the masked form sidesteps a GCC 12 false "maybe uninitialized" warning)
 inline Vec max(Vec a, Vec b) { return _mm512_mask_max_ps(a, 0xFFFF, a, b); }
@@ -80,6 +82,7 @@ inline void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
 inline Vec broadcast(float x) { return _mm256_set1_ps(x); }
 inline Vec zero() { return _mm256_setzero_ps(); }
 inline Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+inline Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
 inline Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
 inline Vec max(Vec a, Vec b) { return _mm256_max_ps(a, b); }
 inline Vec sqrt(Vec a) { return _mm256_sqrt_ps(a); }
@@ -100,6 +103,7 @@ inline void store(float* p, Vec v) { _mm_storeu_ps(p, v); }
 inline Vec broadcast(float x) { return _mm_set1_ps(x); }
 inline Vec zero() { return _mm_setzero_ps(); }
 inline Vec add(Vec a, Vec b) { return _mm_add_ps(a, b); }
+inline Vec sub(Vec a, Vec b) { return _mm_sub_ps(a, b); }
 inline Vec mul(Vec a, Vec b) { return _mm_mul_ps(a, b); }
 inline Vec max(Vec a, Vec b) { return _mm_max_ps(a, b); }
 inline Vec sqrt(Vec a) { return _mm_sqrt_ps(a); }
@@ -120,6 +124,7 @@ inline void store(float* p, Vec v) { wasm_v128_store(p, v); }
 inline Vec broadcast(float x) { return wasm_f32x4_splat(x); }
 inline Vec zero() { return wasm_f32x4_splat(0.0f); }
 inline Vec add(Vec a, Vec b) { return wasm_f32x4_add(a, b); }
+inline Vec sub(Vec a, Vec b) { return wasm_f32x4_sub(a, b); }
 inline Vec mul(Vec a, Vec b) { return wasm_f32x4_mul(a, b); }
 inline Vec max(Vec a, Vec b) { return wasm_f32x4_pmax(a, b); }
 inline Vec sqrt(Vec a) { return wasm_f32x4_sqrt(a); }
@@ -140,6 +145,7 @@ inline void store(float* p, Vec v) { vst1q_f32(p, v); }
 inline Vec broadcast(float x) { return vdupq_n_f32(x); }
 inline Vec zero() { return vdupq_n_f32(0.0f); }
 inline Vec add(Vec a, Vec b) { return vaddq_f32(a, b); }
+inline Vec sub(Vec a, Vec b) { return vsubq_f32(a, b); }
 inline Vec mul(Vec a, Vec b) { return vmulq_f32(a, b); }
 inline Vec max(Vec a, Vec b) { return vmaxq_f32(a, b); }
 inline Vec sqrt(Vec a) { return vsqrtq_f32(a); }
