@@ -214,3 +214,81 @@ TEST_CASE("any batch size on any worker count gives the one-worker results") {
     }
   }
 }
+
+TEST_CASE("a convolution's transformed filters follow the parameters: writes, external changes, training steps") {
+  // A 5x5 convolution that goes by Winograd's method keeps its filters
+  // transformed; every way of changing the parameters must renew them.
+  const ModelSpec spec{Dims{6, 6, 16},
+                       {conv2d(32, 5, 5, 1, Padding::same, truncated_normal_init(0.1f), constant_init(0.1f)), relu(),
+                        flatten(), dense(3, truncated_normal_init(0.1f))}};
+  const ConvGeometry g = conv_geometry(spec.layers[0], spec.input, 2);
+  const std::size_t conv_weights = 25 * 16 * 32, conv_outputs = 2 * 6 * 6 * 32;
+  const std::vector<float> input = random_values(2 * 6 * 6 * 16, 80);
+  // Logits from the parameters by the reference kernels.
+  auto reference_logits = [&](const float* params) {
+    std::vector<float> conv(conv_outputs), logits(6);
+    conv2d_forward_reference(g, input.data(), params, params + conv_weights, conv.data());
+    for (float& v : conv) v = std::fmax(v, 0.0f);
+    const float* dense_w = params + conv_weights + 32;
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 3; ++j) logits[std::size_t(i) * 3 + j] = dense_w[std::size_t(6 * 6 * 32) * 3 + std::size_t(j)];
+    matmul_reference(2, 3, 6 * 6 * 32, conv.data(), dense_w, logits.data(), true);
+    return logits;
+  };
+  auto logits_of = [&](Model& model) {
+    const float* logits = nullptr;
+    REQUIRE(model.forward(input.data(), 2, false, nullptr, &logits).ok());
+    return std::vector<float>(logits, logits + 6);
+  };
+  auto matches = [](const std::vector<float>& a, const std::vector<float>& b) {
+    return fixnet_test::max_relative_error(a.data(), b.data(), a.size()) < 1e-5;
+  };
+
+  const PlanOptions inference{2};
+  const Plan p = plan(spec, inference);
+  REQUIRE(p.status.ok());
+  REQUIRE(p.layers[0].transformed_filters != kNoBuffer);
+  fixnet_test::TestArena arena(p.bytes);
+  Model model;
+  REQUIRE(model.init(spec, inference, arena.data(), p.bytes).ok());
+  Rng rng(81);
+  model.initialize_parameters(rng);
+  const std::vector<float> first = logits_of(model);
+  CHECK(matches(first, reference_logits(model.parameters())));
+  // Written through mutable_parameters(): the next pass sees the new filters.
+  float* params = model.mutable_parameters();
+  for (std::size_t i = 0; i < conv_weights; ++i) params[i] = -params[i];
+  const std::vector<float> negated = logits_of(model);
+  CHECK(matches(negated, reference_logits(model.parameters())));
+  CHECK(!matches(negated, first));
+
+  // External parameters changed by their owner, who says so.
+  std::vector<float> external(model.parameters(), model.parameters() + model.parameter_count());
+  PlanOptions read_only = inference;
+  read_only.external_parameters = true;
+  const Plan q = plan(spec, read_only);
+  fixnet_test::TestArena arena2(q.bytes);
+  Model reader;
+  REQUIRE(reader.init(spec, read_only, arena2.data(), q.bytes, external.data()).ok());
+  CHECK(matches(logits_of(reader), negated));
+  for (std::size_t i = 0; i < conv_weights; i += 2) external[i] *= 0.5f;
+  reader.parameters_changed();
+  CHECK(matches(logits_of(reader), reference_logits(external.data())));
+
+  // A training step changes them too.
+  const PlanOptions training{2, OptimizerKind::gradient_descent};
+  const Plan t = plan(spec, training);
+  fixnet_test::TestArena arena3(t.bytes);
+  Model trainer;
+  REQUIRE(trainer.init(spec, training, arena3.data(), t.bytes).ok());
+  std::copy(external.begin(), external.end(), trainer.mutable_parameters());
+  CHECK(matches(logits_of(trainer), reference_logits(external.data())));
+  const std::uint8_t labels[2] = {0, 2};
+  Rng dropout(82);
+  REQUIRE(trainer.train_step(input.data(), labels, 2, OptimizerSettings{OptimizerKind::gradient_descent, 0.5f}, dropout,
+                             nullptr)
+              .ok());
+  const std::vector<float> after = logits_of(trainer);
+  CHECK(matches(after, reference_logits(trainer.parameters())));
+  CHECK(!matches(after, reference_logits(external.data())));
+}

@@ -194,7 +194,10 @@ void stride1_conv(const ConvGeometry& g, const float* x, const float* w, const f
                   const GemmScratch& scratch, const Parallel& parallel, std::size_t transformed = 0) {
   if (conv2d_winograd_applies(g) && scratch.pack_a_floats >= conv2d_winograd_worker_floats(g) &&
       scratch.pack_b_floats >= transformed + conv2d_winograd_filter_floats(g)) {
-    gemm::WinogradConv{g, x, w, b, y, relu}.run(scratch.pack_b[0] + transformed, scratch.pack_a, parallel);
+    const gemm::WinogradConv conv{g, x, w, b, y, relu};
+    float* u = scratch.pack_b[0] + transformed;
+    conv.transform_all_filters(u, parallel);
+    conv.run_tiles(u, scratch.pack_a, parallel);
   } else {
     gemm::DirectConv{g, x, w, b, y, relu}.run(scratch.pack_a, parallel);
   }
@@ -215,6 +218,15 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
   e.relu = relu;
   gemm::multiply(a.rows, f, k, a, gemm::StridedB{gemm::Strided{w, k, f, f, 1}}, y, f, e,
                  scratch, parallel);
+}
+
+void conv2d_transform_filters(const ConvGeometry& g, const float* w, float* u, const Parallel& parallel) {
+  gemm::WinogradConv{g, nullptr, w, nullptr, nullptr, false}.transform_all_filters(u, parallel);
+}
+
+void conv2d_forward_transformed(const ConvGeometry& g, const float* x, const float* u, const float* b, float* y,
+                                bool relu, const GemmScratch& scratch, const Parallel& parallel) {
+  gemm::WinogradConv{g, x, nullptr, b, y, relu}.run_tiles(u, scratch.pack_a, parallel);
 }
 
 void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw,

@@ -173,19 +173,20 @@ struct WinogradConv {
     }
   }
 
-  // Runs on `parallel`: the filters are transformed into u (workers split
-  // the channels), then each task computes one block of kWinogradTiles tiles
-  // (the last may be short); scratch[worker] holds that block's transforms.
-  // Each output is one task's, computed the same way on any worker count.
-  void run(float* u, float* const* scratch, const Parallel& parallel) const {
+  // u = the filters transformed, on `parallel` (workers split the channels).
+  void transform_all_filters(float* u, const Parallel& parallel) const {
+    const int channels = g.input.channels, parts = min_int(parallel.active_workers(), channels);
+    auto part = [&](int p, int, int) { transform_filters(u, p * channels / parts, (p + 1) * channels / parts); };
+    parallel_for(parallel, parts, part);
+  }
+
+  // The outputs from the transformed filters u, on `parallel`: each task
+  // computes one block of kWinogradTiles tiles (the last may be short) in
+  // scratch[worker]. Each output is one task's, computed the same way on
+  // any number of workers.
+  void run_tiles(const float* u, float* const* scratch, const Parallel& parallel) const {
     if (g.n <= 0) return;
-    const int channels = g.input.channels;
-    const int c_parts = min_int(parallel.active_workers(), channels);
-    auto filter_part = [&](int p, int, int) {
-      transform_filters(u, p * channels / c_parts, (p + 1) * channels / c_parts);
-    };
-    parallel_for(parallel, c_parts, filter_part);
-    const int tiles = g.n * tiles_y() * tiles_x();
+    const int channels = g.input.channels, tiles = g.n * tiles_y() * tiles_x();
     auto block = [&](int i, int, int worker) {
       const int t0 = i * kWinogradTiles, t1 = min_int(tiles, t0 + kWinogradTiles);
       float* v = scratch[worker];

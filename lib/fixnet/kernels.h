@@ -120,12 +120,20 @@ constexpr std::size_t conv2d_winograd_worker_floats(const ConvGeometry& g) {
          std::size_t(g.input.channels + gemm::kConvWidth);
 }
 
-// The forward product of a convolution.
-constexpr GemmNeeds conv2d_forward_needs(const ConvGeometry& g, int workers) {
+// The forward product of a convolution whose filters, if it goes by
+// Winograd's method, were transformed elsewhere (conv2d_forward_transformed).
+constexpr GemmNeeds conv2d_forward_transformed_needs(const ConvGeometry& g, int workers) {
   const int taps = g.kernel_h * g.kernel_w;
   GemmNeeds needs = gemm_needs(g.n * g.output.height * g.output.width, g.output.channels, taps * g.input.channels,
                                workers);
   needs.a = max_size(needs.a, max_size(conv2d_direct_floats(g), conv2d_winograd_worker_floats(g)));
+  return needs;
+}
+
+// The forward product of a convolution (conv2d_forward), Winograd's
+// transformed filters included.
+constexpr GemmNeeds conv2d_forward_needs(const ConvGeometry& g, int workers) {
+  GemmNeeds needs = conv2d_forward_transformed_needs(g, workers);
   needs.b = max_size(needs.b, conv2d_winograd_filter_floats(g));
   return needs;
 }
@@ -166,6 +174,14 @@ constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
 // + b[f] (zero outside the image); relu clamps y at 0.
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y,
                     bool relu, const GemmScratch& scratch, const Parallel& parallel);
+// For a convolution that goes by Winograd's method (conv2d_winograd_applies):
+// u = its filters w transformed (conv2d_winograd_filter_floats(g) floats), and
+// the forward pass from them, as conv2d_forward computes it, with scratch
+// for conv2d_forward_transformed_needs. Transforming once serves every
+// forward pass until the weights change.
+void conv2d_transform_filters(const ConvGeometry& g, const float* w, float* u, const Parallel& parallel);
+void conv2d_forward_transformed(const ConvGeometry& g, const float* x, const float* u, const float* b, float* y,
+                                bool relu, const GemmScratch& scratch, const Parallel& parallel);
 // dw[kh, kw, c, f] and db[f] from the input x and the output gradient dy.
 void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw,
                             float* db, const GemmScratch& scratch, const Parallel& parallel);

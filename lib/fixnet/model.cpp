@@ -79,6 +79,7 @@ Status Model::init(const ModelSpec& spec, const PlanOptions& options, void* aren
   steps_ = 0;
   last_input_ = nullptr;
   last_training_n_ = 0;
+  parameters_changed();  // a new arena: nothing transformed yet
   ready_ = true;
   return ok_status();
 }
@@ -148,9 +149,20 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
       case LayerKind::dense:
         dense_forward(n, lp.input.size(), l.units, x, w, b, y, lp.fused_relu, scratch, parallel_);
         break;
-      case LayerKind::conv2d:
-        conv2d_forward(conv_geometry(l, lp.input, n), x, w, b, y, lp.fused_relu, scratch, parallel_);
+      case LayerKind::conv2d: {
+        const ConvGeometry g = conv_geometry(l, lp.input, n);
+        if (lp.transformed_filters == kNoBuffer) {
+          conv2d_forward(g, x, w, b, y, lp.fused_relu, scratch, parallel_);
+          break;
+        }
+        float* u = floats(lp.transformed_filters);
+        if (transformed_version_[i] != parameters_version_) {
+          conv2d_transform_filters(g, w, u, parallel_);
+          transformed_version_[i] = parameters_version_;
+        }
+        conv2d_forward_transformed(g, x, u, b, y, lp.fused_relu, scratch, parallel_);
         break;
+      }
       case LayerKind::max_pool:
         for_image_groups(parallel_, pool_geometry(l, lp.input, n), [&](const PoolGeometry& part, std::ptrdiff_t in, std::ptrdiff_t out) {
           max_pool_forward(part, x + in, y + out);

@@ -75,8 +75,16 @@ class Model {
   std::size_t parameter_count() const { return plan_.parameter_count; }
   // All weights and biases, layer by layer (weights before bias), contiguous.
   const float* parameters() const { return parameters_; }
-  // Writable parameters; null when they are external.
-  float* mutable_parameters() { return external_ ? nullptr : const_cast<float*>(parameters_); }
+  // Writable parameters; null when they are external. Each call also marks
+  // what the model derives from them (transformed filters) for renewal at the
+  // next forward pass: write through the pointer before that pass, or call
+  // parameters_changed() after writing.
+  float* mutable_parameters() {
+    parameters_changed();
+    return external_ ? nullptr : const_cast<float*>(parameters_);
+  }
+  // Tells the model its parameters (its own or external ones) were written.
+  void parameters_changed() { ++parameters_version_; }
   // Gradients of the last train_step, laid out like parameters(); null for inference.
   const float* gradients() const { return gradients_; }
   LayerParameters layer_parameters(int layer) const;
@@ -110,6 +118,10 @@ class Model {
   GemmScratch scratch_{};
   Parallel parallel_{};
   std::int64_t steps_ = 0;
+  // Bumped whenever the parameters may have changed; a layer's transformed
+  // filters are current when they were made at this version.
+  std::uint64_t parameters_version_ = 1;
+  std::uint64_t transformed_version_[kMaxLayers] = {};
   bool ready_ = false;
 };
 

@@ -36,6 +36,7 @@ struct LayerPlan {
   std::size_t weights = 0, bias = 0;  // float offsets into the parameter block
   std::size_t output_offset = kNoBuffer;  // activations [batch, output]; kNoBuffer: the model input
   std::size_t mask_offset = kNoBuffer;    // dropout mask [batch, output] (training)
+  std::size_t transformed_filters = kNoBuffer;  // conv2d by Winograd's method: its filters transformed
   bool in_place = false;     // computes into its input's buffer (relu, dropout, flatten)
   bool fused_relu = false;   // dense/conv2d whose following relu runs inside its kernel
   bool skip_forward = false; // nothing to compute forward (flatten, fused relu, dropout at inference)
@@ -150,6 +151,14 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     const std::uint64_t state = optimizer_state_per_parameter(options.optimizer) * std::uint64_t(p.parameter_count);
     if (state > 0) p.optimizer_state = detail::take(&end, state * f);
   }
+  // Convolutions by Winograd's method keep their filters transformed until
+  // the parameters change.
+  for (int i = 0; i < spec.layer_count; ++i) {
+    LayerPlan& lp = p.layers[i];
+    if (spec.layers[i].kind != LayerKind::conv2d) continue;
+    const std::size_t floats = conv2d_winograd_filter_floats(conv_geometry(spec.layers[i], lp.input, options.batch));
+    if (floats > 0) lp.transformed_filters = detail::take(&end, floats * f);
+  }
   p.input = detail::take(&end, batch * std::uint64_t(spec.input.size()) * f);
   p.labels = detail::take(&end, batch);
 
@@ -202,7 +211,7 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
                        : gemm_needs(options.batch, l.units, lp.input.size(), w);
     } else if (l.kind == LayerKind::conv2d) {
       const ConvGeometry g = conv_geometry(l, lp.input, options.batch);
-      layer = training ? conv2d_gemm_needs(g, w) : conv2d_forward_needs(g, w);
+      layer = training ? conv2d_gemm_needs(g, w) : conv2d_forward_transformed_needs(g, w);
     }
     needs = max_needs(needs, layer);
   }
