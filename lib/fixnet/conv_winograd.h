@@ -1,22 +1,29 @@
-// fixnet: a stride-1 5x5 convolution by Winograd's minimal filtering F(2x2, 5x5)
-// (internal header). Each 2x2 block of output pixels (a tile) comes from the
-// 6x6 input pixels under it: with the input tile d, a filter g and the
+// fixnet: a stride-1 5x5 convolution by Winograd's minimal filtering F(4x4, 5x5)
+// (internal header). Each 4x4 block of output pixels (a tile) comes from the
+// 8x8 input pixels under it: with the input tile d, a filter g and the
 // constant matrices below,
 //   y = A^T [ (G g G^T) (.) (B^T d B) ] A,
-// where (.) multiplies element by element. Summed over input channels, the 36
-// element-wise products become 36 small matrix products, [tiles, channels] x
+// where (.) multiplies element by element. Summed over input channels, the 64
+// element-wise products become 64 small matrix products, [tiles, channels] x
 // [channels, filters], done by the unpacked convolution kernel
-// (conv_direct.h). That is 36 multiply-adds per tile, channel and filter
-// instead of 4 x 25 = 100; the transforms add under a tenth of that.
-//   B^T = [4  0 -5  0  1  0]   G = [ 1/4     0     0     0    0 ]   A^T = [1 1  1 1  1 0]
-//         [0 -4 -4  1  1  0]       [-1/6  -1/6  -1/6  -1/6 -1/6 ]         [0 1 -1 2 -2 1]
-//         [0  4 -4 -1  1  0]       [-1/6   1/6  -1/6   1/6 -1/6 ]
-//         [0 -2 -1  2  1  0]       [1/24  1/12   1/6   1/3  2/3 ]
-//         [0  2 -1 -2  1  0]       [1/24 -1/12   1/6  -1/3  2/3 ]
-//         [0  4  0 -5  0  1]       [   0     0     0     0    1 ]
-// (interpolation points 0, 1, -1, 2, -2 and infinity; derived and checked
-// exactly with rational arithmetic). The rounding differs from the direct sum
-// by a few units in the last place of the largest terms (tests bound it).
+// (conv_direct.h). That is 64 multiply-adds per tile, channel and filter
+// instead of 16 x 25 = 400; the transforms add about a tenth of that.
+//   B^T = [-1    0  21/4     0 -21/4    0  1  0]   A^T = [1 1  1 1  1   1    1 0]
+//         [ 0    1     1 -17/4 -17/4    1  1  0]         [0 1 -1 2 -2 1/2 -1/2 0]
+//         [ 0   -1     1  17/4 -17/4   -1  1  0]         [0 1  1 4  4 1/4  1/4 0]
+//         [ 0  1/2   1/4  -5/2  -5/4    2  1  0]         [0 1 -1 8 -8 1/8 -1/8 1]
+//         [ 0 -1/2   1/4   5/2  -5/4   -2  1  0]
+//         [ 0    2     4  -5/2    -5  1/2  1  0]   G = [   -1      0     0      0     0]
+//         [ 0   -2     4   5/2    -5 -1/2  1  0]       [ -2/9   -2/9  -2/9   -2/9  -2/9]
+//         [ 0   -1     0  21/4     0 -21/4  0  1]       [ -2/9    2/9  -2/9    2/9  -2/9]
+//                                                      [ 1/90   1/45  2/45   4/45  8/45]
+//                                                      [ 1/90  -1/45  2/45  -4/45  8/45]
+//                                                      [32/45  16/45  8/45   4/45  2/45]
+//                                                      [32/45 -16/45  8/45  -4/45  2/45]
+//                                                      [    0      0     0      0     1]
+// (interpolation points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity; derived and
+// checked exactly with rational arithmetic). The rounding differs from the
+// direct sum by about 1e-6 of the sum of the terms' magnitudes (tests bound it).
 #pragma once
 
 #include <cstddef>
@@ -32,44 +39,61 @@ namespace winograd {
 
 using simd::Vec;
 
-// o = B^T . d for one column of 6 (elements `step` apart; o's `ostep` apart).
+constexpr int kOut = 4;  // output pixels per tile side
+constexpr int kIn = 8;   // input pixels per tile side
+
+// o = B^T . d for one column of 8 (elements `step` apart; o's `ostep` apart).
 inline void input_1d(const Vec* d, int step, Vec* o, int ostep) {
   using namespace simd;
-  const Vec d0 = d[0], d1 = d[step], d2 = d[2 * step], d3 = d[3 * step], d4 = d[4 * step], d5 = d[5 * step];
-  const Vec four = broadcast(4.0f), five = broadcast(5.0f), two = broadcast(2.0f);
-  const Vec p = sub(d4, mul(four, d2)), q = sub(d3, mul(four, d1));  // d4 - 4 d2, d3 - 4 d1
-  const Vec r = sub(d4, d2), s = mul(two, sub(d3, d1));              // d4 - d2, 2 (d3 - d1)
-  o[0] = add(sub(mul(four, d0), mul(five, d2)), d4);
-  o[ostep] = add(p, q);
-  o[2 * ostep] = sub(p, q);
-  o[3 * ostep] = add(r, s);
-  o[4 * ostep] = sub(r, s);
-  o[5 * ostep] = add(sub(mul(four, d1), mul(five, d3)), d5);
+  Vec v[8];
+  for (int i = 0; i < 8; ++i) v[i] = d[i * step];
+  auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
+  o[0] = add(sub(v[6], v[0]), scaled(5.25f, sub(v[2], v[4])));
+  o[7 * ostep] = add(sub(v[7], v[1]), scaled(5.25f, sub(v[3], v[5])));
+  const Vec p1 = sub(add(v[2], v[6]), scaled(4.25f, v[4])), q1 = sub(add(v[1], v[5]), scaled(4.25f, v[3]));
+  o[ostep] = add(p1, q1);
+  o[2 * ostep] = sub(p1, q1);
+  const Vec p3 = add(sub(scaled(0.25f, v[2]), scaled(1.25f, v[4])), v[6]);
+  const Vec q3 = add(sub(scaled(0.5f, v[1]), scaled(2.5f, v[3])), scaled(2.0f, v[5]));
+  o[3 * ostep] = add(p3, q3);
+  o[4 * ostep] = sub(p3, q3);
+  const Vec p5 = add(sub(scaled(4.0f, v[2]), scaled(5.0f, v[4])), v[6]);
+  const Vec q5 = add(sub(scaled(2.0f, v[1]), scaled(2.5f, v[3])), scaled(0.5f, v[5]));
+  o[5 * ostep] = add(p5, q5);
+  o[6 * ostep] = sub(p5, q5);
 }
 
-// (y0, y1) = A^T . m for one column of 6.
+// y = A^T . m for one column of 8 (4 outputs).
 inline void output_1d(const Vec* m, int step, Vec* y, int ystep) {
   using namespace simd;
-  const Vec m1 = m[step], m2 = m[2 * step], m3 = m[3 * step], m4 = m[4 * step];
-  y[0] = add(add(m[0], add(m1, m2)), add(m3, m4));
-  y[ystep] = add(add(sub(m1, m2), mul(broadcast(2.0f), sub(m3, m4))), m[5 * step]);
+  auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
+  const Vec s1 = add(m[step], m[2 * step]), d1 = sub(m[step], m[2 * step]);
+  const Vec s3 = add(m[3 * step], m[4 * step]), d3 = sub(m[3 * step], m[4 * step]);
+  const Vec s5 = add(m[5 * step], m[6 * step]), d5 = sub(m[5 * step], m[6 * step]);
+  y[0] = add(add(m[0], s1), add(s3, s5));
+  y[ystep] = add(d1, add(scaled(2.0f, d3), scaled(0.5f, d5)));
+  y[2 * ystep] = add(s1, add(scaled(4.0f, s3), scaled(0.25f, s5)));
+  y[3 * ystep] = add(add(d1, m[7 * step]), add(scaled(8.0f, d3), scaled(0.125f, d5)));
 }
 
-// o = G . g for one column of 5.
+// o = G . g for one column of 5 (8 outputs).
 inline void filter_1d(const Vec* g, int step, Vec* o, int ostep) {
   using namespace simd;
+  auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
   const Vec g0 = g[0], g1 = g[step], g2 = g[2 * step], g3 = g[3 * step], g4 = g[4 * step];
-  const Vec even = add(add(g0, g2), g4), odd = add(g1, g3);
-  const Vec even_weighted = add(add(mul(broadcast(1.0f / 24.0f), g0), mul(broadcast(1.0f / 6.0f), g2)),
-                                mul(broadcast(2.0f / 3.0f), g4));                  // g0/24 + g2/6 + 2 g4/3
-  const Vec odd_weighted = add(mul(broadcast(1.0f / 12.0f), g1), mul(broadcast(1.0f / 3.0f), g3));  // g1/12 + g3/3
-  const Vec minus_sixth = broadcast(-1.0f / 6.0f);
-  o[0] = mul(broadcast(0.25f), g0);
-  o[ostep] = mul(minus_sixth, add(even, odd));
-  o[2 * ostep] = mul(minus_sixth, sub(even, odd));
-  o[3 * ostep] = add(even_weighted, odd_weighted);
-  o[4 * ostep] = sub(even_weighted, odd_weighted);
-  o[5 * ostep] = g4;
+  o[0] = scaled(-1.0f, g0);
+  o[7 * ostep] = g4;
+  const Vec e1 = scaled(-2.0f / 9.0f, add(add(g0, g2), g4)), o1 = scaled(-2.0f / 9.0f, add(g1, g3));
+  o[ostep] = add(e1, o1);
+  o[2 * ostep] = sub(e1, o1);
+  const Vec e3 = add(add(scaled(1.0f / 90.0f, g0), scaled(2.0f / 45.0f, g2)), scaled(8.0f / 45.0f, g4));
+  const Vec o3 = add(scaled(1.0f / 45.0f, g1), scaled(4.0f / 45.0f, g3));
+  o[3 * ostep] = add(e3, o3);
+  o[4 * ostep] = sub(e3, o3);
+  const Vec e5 = add(add(scaled(32.0f / 45.0f, g0), scaled(8.0f / 45.0f, g2)), scaled(2.0f / 45.0f, g4));
+  const Vec o5 = add(scaled(16.0f / 45.0f, g1), scaled(4.0f / 45.0f, g3));
+  o[5 * ostep] = add(e5, o5);
+  o[6 * ostep] = sub(e5, o5);
 }
 
 }  // namespace winograd
@@ -85,8 +109,8 @@ struct WinogradConv {
   float* y;
   bool relu;
 
-  int tiles_y() const { return ceil_div(g.output.height, 2); }
-  int tiles_x() const { return ceil_div(g.output.width, 2); }
+  int tiles_y() const { return ceil_div(g.output.height, winograd::kOut); }
+  int tiles_x() const { return ceil_div(g.output.width, winograd::kOut); }
 
   // u[c, e, f] = (G w[., ., c, f] G^T)[e] for channels [c0, c1).
   void transform_filters(float* u, int c0, int c1) const {
@@ -95,10 +119,10 @@ struct WinogradConv {
     const std::ptrdiff_t tap = std::ptrdiff_t(channels) * filters;
     for (int c = c0; c < c1; ++c)
       for (int f = 0; f < filters; f += kLanes) {
-        Vec taps[25], half[30], out[36];
+        Vec taps[25], half[40], out[64];
         for (int t = 0; t < 25; ++t) taps[t] = simd::load(w + t * tap + std::ptrdiff_t(c) * filters + f);
-        for (int kx = 0; kx < 5; ++kx) winograd::filter_1d(taps + kx, 5, half + kx, 5);      // G g: [6, 5]
-        for (int a = 0; a < 6; ++a) winograd::filter_1d(half + a * 5, 1, out + a * 6, 1);  // (G g) G^T
+        for (int kx = 0; kx < 5; ++kx) winograd::filter_1d(taps + kx, 5, half + kx, 5);      // G g: [8, 5]
+        for (int a = 0; a < 8; ++a) winograd::filter_1d(half + a * 5, 1, out + a * 8, 1);  // (G g) G^T
         for (int e = 0; e < kWinogradPoints; ++e)
           simd::store(u + (std::ptrdiff_t(c) * kWinogradPoints + e) * filters + f, out[e]);
       }
@@ -110,7 +134,7 @@ struct WinogradConv {
   };
   Tile tile(int t) const {
     const int per_image = tiles_y() * tiles_x(), i = t % per_image;
-    return Tile{t / per_image, i / tiles_x() * 2, i % tiles_x() * 2};
+    return Tile{t / per_image, i / tiles_x() * winograd::kOut, i % tiles_x() * winograd::kOut};
   }
 
   // v[t - t0, e, c] = (B^T d B)[e] for tiles [t0, t1).
@@ -123,15 +147,15 @@ struct WinogradConv {
       const int iy0 = at.y0 - g.pad_top, ix0 = at.x0 - g.pad_left;
       const float* xi = x + std::ptrdiff_t(at.image) * g.input.size();
       for (int c = 0; c < channels; c += kLanes) {
-        Vec d[36], half[36], out[36];
-        for (int a = 0; a < 6; ++a)
-          for (int b = 0; b < 6; ++b) {
+        Vec d[64], half[64], out[64];
+        for (int a = 0; a < 8; ++a)
+          for (int b = 0; b < 8; ++b) {
             const int iy = iy0 + a, ix = ix0 + b;
             const bool inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-            d[a * 6 + b] = inside ? simd::load(xi + (std::ptrdiff_t(iy) * in_w + ix) * channels + c) : zero;
+            d[a * 8 + b] = inside ? simd::load(xi + (std::ptrdiff_t(iy) * in_w + ix) * channels + c) : zero;
           }
-        for (int b = 0; b < 6; ++b) winograd::input_1d(d + b, 6, half + b, 6);        // B^T d
-        for (int a = 0; a < 6; ++a) winograd::input_1d(half + a * 6, 1, out + a * 6, 1);  // (B^T d) B
+        for (int b = 0; b < 8; ++b) winograd::input_1d(d + b, 8, half + b, 8);        // B^T d
+        for (int a = 0; a < 8; ++a) winograd::input_1d(half + a * 8, 1, out + a * 8, 1);  // (B^T d) B
         for (int e = 0; e < kWinogradPoints; ++e)
           simd::store(v + (std::ptrdiff_t(t - t0) * kWinogradPoints + e) * channels + c, out[e]);
       }
@@ -157,15 +181,15 @@ struct WinogradConv {
       const Tile at = tile(t);
       float* yi = y + std::ptrdiff_t(at.image) * g.output.size();
       for (int f = 0; f < kConvWidth; f += kLanes) {
-        Vec p[36], half[12], out[4];
+        Vec p[64], half[32], out[16];
         for (int e = 0; e < kWinogradPoints; ++e)
           p[e] = simd::load(m + (std::ptrdiff_t(t - t0) * kWinogradPoints + e) * kConvWidth + f);
-        for (int b = 0; b < 6; ++b) winograd::output_1d(p + b, 6, half + b, 6);        // A^T m: [2, 6]
-        for (int a = 0; a < 2; ++a) winograd::output_1d(half + a * 6, 1, out + a * 2, 1);  // (A^T m) A
+        for (int b = 0; b < 8; ++b) winograd::output_1d(p + b, 8, half + b, 8);        // A^T m: [4, 8]
+        for (int a = 0; a < 4; ++a) winograd::output_1d(half + a * 8, 1, out + a * 4, 1);  // (A^T m) A
         const Vec b = bias ? simd::load(bias + j + f) : simd::zero();
-        for (int dy = 0; dy < 2 && at.y0 + dy < out_h; ++dy)
-          for (int dx = 0; dx < 2 && at.x0 + dx < out_w; ++dx) {
-            const Vec value = simd::add(out[dy * 2 + dx], b);
+        for (int dy = 0; dy < winograd::kOut && at.y0 + dy < out_h; ++dy)
+          for (int dx = 0; dx < winograd::kOut && at.x0 + dx < out_w; ++dx) {
+            const Vec value = simd::add(out[dy * winograd::kOut + dx], b);
             simd::store(yi + (std::ptrdiff_t(at.y0 + dy) * out_w + at.x0 + dx) * filters + j + f,
                         relu ? simd::max(value, simd::zero()) : value);
           }

@@ -33,11 +33,11 @@ constexpr int kConvRows = kMR, kConvVectors = kNV;
 #endif
 constexpr int kConvWidth = kConvVectors * kLanes;
 
-// Winograd F(2x2, 5x5) convolution (conv_winograd.h): 6x6 input pixels per
-// tile of 2x2 outputs, hence 36 element-wise products; tiles per block, a
+// Winograd F(4x4, 5x5) convolution (conv_winograd.h): 8x8 input pixels per
+// tile of 4x4 outputs, hence 64 element-wise products; tiles per block, a
 // whole number of kernel tiles and at least 12 (the block's transforms,
-// 36 x tiles x (channels + kConvWidth) floats, stay in L2).
-constexpr int kWinogradPoints = 36;
+// 64 x tiles x (channels + kConvWidth) floats, stay in L2).
+constexpr int kWinogradPoints = 64;
 constexpr int kWinogradTiles = 2 * kConvRows > 12 ? 2 * kConvRows : 12;
 
 constexpr int round_up(int x, int m) { return (x + m - 1) / m * m; }
