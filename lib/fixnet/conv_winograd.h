@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "fixnet/conv_direct.h"
 #include "fixnet/gemm_driver.h"
@@ -112,19 +113,26 @@ struct WinogradConv {
   int tiles_y() const { return ceil_div(g.output.height, winograd::kOut); }
   int tiles_x() const { return ceil_div(g.output.width, winograd::kOut); }
 
-  // u[c, e, f] = (G w[., ., c, f] G^T)[e] for channels [c0, c1).
+  // u[e, c, f] = (G w[., ., c, f] G^T)[e] for channels [c0, c1), kConvWidth
+  // filters at a time, so each point's row of u is written whole lines at
+  // once (the 64 rows lie channels * filters floats apart).
   void transform_filters(float* u, int c0, int c1) const {
     using simd::Vec;
     const int channels = g.input.channels, filters = g.output.channels;
     const std::ptrdiff_t tap = std::ptrdiff_t(channels) * filters;
     for (int c = c0; c < c1; ++c)
-      for (int f = 0; f < filters; f += kLanes) {
-        Vec taps[25], half[40], out[64];
-        for (int t = 0; t < 25; ++t) taps[t] = simd::load(w + t * tap + std::ptrdiff_t(c) * filters + f);
-        for (int kx = 0; kx < 5; ++kx) winograd::filter_1d(taps + kx, 5, half + kx, 5);      // G g: [8, 5]
-        for (int a = 0; a < 8; ++a) winograd::filter_1d(half + a * 5, 1, out + a * 8, 1);  // (G g) G^T
+      for (int j = 0; j < filters; j += kConvWidth) {
+        Vec out[kConvVectors][64];
+        for (int v = 0; v < kConvVectors; ++v) {
+          const float* wf = w + std::ptrdiff_t(c) * filters + j + v * kLanes;
+          Vec taps[25], half[40];
+          for (int t = 0; t < 25; ++t) taps[t] = simd::load(wf + t * tap);
+          for (int kx = 0; kx < 5; ++kx) winograd::filter_1d(taps + kx, 5, half + kx, 5);         // G g: [8, 5]
+          for (int a = 0; a < 8; ++a) winograd::filter_1d(half + a * 5, 1, out[v] + a * 8, 1);  // (G g) G^T
+        }
         for (int e = 0; e < kWinogradPoints; ++e)
-          simd::store(u + (std::ptrdiff_t(c) * kWinogradPoints + e) * filters + f, out[e]);
+          for (int v = 0; v < kConvVectors; ++v)
+            simd::store(u + (std::ptrdiff_t(e) * channels + c) * filters + j + v * kLanes, out[v][e]);
       }
   }
 
@@ -137,7 +145,7 @@ struct WinogradConv {
     return Tile{t / per_image, i / tiles_x() * winograd::kOut, i % tiles_x() * winograd::kOut};
   }
 
-  // v[t - t0, e, c] = (B^T d B)[e] for tiles [t0, t1).
+  // v[e, t - t0, c] = (B^T d B)[e] for tiles [t0, t1).
   void transform_inputs(int t0, int t1, float* v) const {
     using simd::Vec;
     const int channels = g.input.channels, in_h = g.input.height, in_w = g.input.width;
@@ -157,24 +165,23 @@ struct WinogradConv {
         for (int b = 0; b < 8; ++b) winograd::input_1d(d + b, 8, half + b, 8);        // B^T d
         for (int a = 0; a < 8; ++a) winograd::input_1d(half + a * 8, 1, out + a * 8, 1);  // (B^T d) B
         for (int e = 0; e < kWinogradPoints; ++e)
-          simd::store(v + (std::ptrdiff_t(t - t0) * kWinogradPoints + e) * channels + c, out[e]);
+          simd::store(v + (std::ptrdiff_t(e) * kWinogradTiles + (t - t0)) * channels + c, out[e]);
       }
     }
   }
 
-  // Filters [j, j + kConvWidth) of tiles [t0, t1): m[t - t0, e, .] = v[., e] . u[., e],
+  // Filters [j, j + kConvWidth) of tiles [t0, t1): m[e, t - t0, .] = v[e] . u[e, ., j..],
   // then y = A^T m A plus bias, clamped, for the tile's pixels inside the image.
   void products_and_outputs(int t0, int t1, int j, const float* u, const float* v, float* m) const {
     using simd::Vec;
     const int channels = g.input.channels, filters = g.output.channels, count = t1 - t0;
     for (int e = 0; e < kWinogradPoints; ++e)
       for (int r = 0; r < count; r += kConvRows) {
-        const SegmentedA a{v + (std::ptrdiff_t(r) * kWinogradPoints + e) * channels, 1, channels, 0,
-                           kWinogradPoints * channels, 1};
-        direct_rows<kConvRows>(min_int(kConvRows, count - r), a, u + std::ptrdiff_t(e) * filters + j,
-                               std::ptrdiff_t(kWinogradPoints) * filters,
-                               TileC{m + (std::ptrdiff_t(r) * kWinogradPoints + e) * kConvWidth,
-                                     kWinogradPoints * kConvWidth, false, nullptr, false});
+        const SegmentedA a{v + (std::ptrdiff_t(e) * kWinogradTiles + r) * channels, 1, channels, 0, channels, 1};
+        direct_rows<kConvRows>(min_int(kConvRows, count - r), a, u + std::ptrdiff_t(e) * channels * filters + j,
+                               filters,
+                               TileC{m + (std::ptrdiff_t(e) * kWinogradTiles + r) * kConvWidth, kConvWidth, false,
+                                     nullptr, false});
       }
     const int out_h = g.output.height, out_w = g.output.width;
     for (int t = t0; t < t1; ++t) {
@@ -183,7 +190,7 @@ struct WinogradConv {
       for (int f = 0; f < kConvWidth; f += kLanes) {
         Vec p[64], half[32], out[16];
         for (int e = 0; e < kWinogradPoints; ++e)
-          p[e] = simd::load(m + (std::ptrdiff_t(t - t0) * kWinogradPoints + e) * kConvWidth + f);
+          p[e] = simd::load(m + (std::ptrdiff_t(e) * kWinogradTiles + (t - t0)) * kConvWidth + f);
         for (int b = 0; b < 8; ++b) winograd::output_1d(p + b, 8, half + b, 8);        // A^T m: [4, 8]
         for (int a = 0; a < 4; ++a) winograd::output_1d(half + a * 8, 1, out + a * 4, 1);  // (A^T m) A
         const Vec b = bias ? simd::load(bias + j + f) : simd::zero();
@@ -205,20 +212,24 @@ struct WinogradConv {
   }
 
   // The outputs from the transformed filters u, on `parallel`: each task
-  // computes one block of kWinogradTiles tiles (the last may be short) in
-  // scratch[worker]. Each output is one task's, computed the same way on
-  // any number of workers.
+  // computes one block of at most kWinogradTiles tiles in scratch[worker];
+  // blocks are even, and as many as workers while each keeps a kernel
+  // tile's rows. Each output is one task's, computed the same way on any
+  // number of workers.
   void run_tiles(const float* u, float* const* scratch, const Parallel& parallel) const {
     if (g.n <= 0) return;
     const int channels = g.input.channels, tiles = g.n * tiles_y() * tiles_x();
+    const int blocks = ceil_div(tiles, kWinogradTiles) > parallel.active_workers()
+                           ? ceil_div(tiles, kWinogradTiles)
+                           : min_int(parallel.active_workers(), ceil_div(tiles, kConvRows));
     auto block = [&](int i, int, int worker) {
-      const int t0 = i * kWinogradTiles, t1 = min_int(tiles, t0 + kWinogradTiles);
+      const int t0 = int(std::int64_t(i) * tiles / blocks), t1 = int(std::int64_t(i + 1) * tiles / blocks);
       float* v = scratch[worker];
       float* m = v + std::size_t(kWinogradPoints) * kWinogradTiles * channels;
       transform_inputs(t0, t1, v);
       for (int j = 0; j < g.output.channels; j += kConvWidth) products_and_outputs(t0, t1, j, u, v, m);
     };
-    parallel_for(parallel, ceil_div(tiles, kWinogradTiles), block);
+    parallel_for(parallel, blocks, block);
   }
 };
 

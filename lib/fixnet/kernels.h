@@ -105,7 +105,7 @@ constexpr bool conv2d_winograd_applies(const ConvGeometry& g) {
          g.input.channels % gemm::kLanes == 0 && g.output.channels % gemm::kConvWidth == 0;
 }
 
-// Floats of the Winograd path's transformed filters [channels, 36, filters],
+// Floats of the Winograd path's transformed filters [64, channels, filters],
 // shared by all workers; 0 when g does not take it.
 constexpr std::size_t conv2d_winograd_filter_floats(const ConvGeometry& g) {
   if (!conv2d_winograd_applies(g)) return 0;
@@ -113,7 +113,7 @@ constexpr std::size_t conv2d_winograd_filter_floats(const ConvGeometry& g) {
 }
 
 // Floats per worker of the Winograd path: one block's transformed inputs
-// [kWinogradTiles, 36, channels] and products [kWinogradTiles, 36, kConvWidth].
+// [64, kWinogradTiles, channels] and products [64, kWinogradTiles, kConvWidth].
 constexpr std::size_t conv2d_winograd_worker_floats(const ConvGeometry& g) {
   if (!conv2d_winograd_applies(g)) return 0;
   return std::size_t(gemm::kWinogradPoints) * std::size_t(gemm::kWinogradTiles) *
