@@ -426,38 +426,53 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       }
     }
     const int row_blocks = ceil_div(M, block_rows);
-    for (int pc = 0; pc < K; pc += kKC) {
+    // One K block: rows [ic, ic + mc) of C's slivers [s0, s1) on `worker`;
+    // with own_slivers it packs those slivers of B itself.
+    auto k_block = [&](int pc, int ic, int mc, int s0, int s1, int worker, bool own_slivers) {
       const int kc = min_int(kKC, K - pc);
       const bool accumulate = epilogue.accumulate || pc > 0;
       const bool relu = epilogue.relu && pc + kc == K;
       const float* bias = (epilogue.bias && !accumulate) ? epilogue.bias + jc : nullptr;
       // Few rows and a row-major B: read full slivers in place, pack only a
       // partial last one.
-      const float* direct = M <= kDirectRows ? b.in_place(pc, jc, &ldb) : nullptr;
+      std::ptrdiff_t ld = 0;
+      const float* direct = M <= kDirectRows ? b.in_place(pc, jc, &ld) : nullptr;
       const int first_packed = direct != nullptr ? nc / kNR : 0;
-      // Packs the slivers in [s0, s1) that are not read in place.
-      auto pack_slivers = [&](int s0, int s1) {
-        s0 = s0 > first_packed ? s0 : first_packed;
-        if (s0 < s1)
-          b.pack(panel + std::ptrdiff_t(s0) * kNR * kc, pc, kc, jc + s0 * kNR, min_int(nc, s1 * kNR) - s0 * kNR);
+      if (own_slivers) {
+        const int from = s0 > first_packed ? s0 : first_packed;
+        if (from < s1)
+          b.pack(panel + std::ptrdiff_t(from) * kNR * kc, pc, kc, jc + from * kNR, min_int(nc, s1 * kNR) - from * kNR);
+      }
+      a.pack(ws.pack_a[worker], ic, mc, pc, kc);
+      block_kernels(ws.pack_a[worker], PanelView{panel, direct, ld}, mc, kc, nc, s0, s1, c + std::ptrdiff_t(ic) * ldc + jc,
+                    ldc, accumulate, bias, relu);
+    };
+    if (row_blocks == 1) {
+      // Each task takes all the rows of its own columns and packs their
+      // slivers itself, K block after K block: one fork-join for all of K,
+      // and the slivers stay in its core's cache.
+      auto columns = [&](int part, int, int worker) {
+        for (int pc = 0; pc < K; pc += kKC)
+          k_block(pc, 0, M, part * slivers / n_parts, (part + 1) * slivers / n_parts, worker, true);
       };
-      // When each task takes all the rows of its own columns, it packs those
-      // slivers itself (no second fork-join, and they stay in its core's
-      // cache); otherwise the workers pack the panel first, in shares.
-      const bool own_slivers = row_blocks == 1;
+      parallel_for(parallel, n_parts, columns);
+      continue;
+    }
+    for (int pc = 0; pc < K; pc += kKC) {
+      // The workers pack the panel in shares (but for slivers read in
+      // place), then share out its tiles.
+      const int kc = min_int(kKC, K - pc);
+      const int first_packed = M <= kDirectRows && b.in_place(pc, jc, &ldb) != nullptr ? nc / kNR : 0;
       const int span = slivers - first_packed, b_parts = min_int(span, workers);
       auto pack_panel = [&](int part, int, int) {
-        pack_slivers(first_packed + part * span / b_parts, first_packed + (part + 1) * span / b_parts);
+        const int s0 = first_packed + part * span / b_parts, s1 = first_packed + (part + 1) * span / b_parts;
+        b.pack(panel + std::ptrdiff_t(s0) * kNR * kc, pc, kc, jc + s0 * kNR, min_int(nc, s1 * kNR) - s0 * kNR);
       };
-      if (span > 0 && !own_slivers) parallel_for(parallel, b_parts, pack_panel);
-      const PanelView view{panel, direct, ldb};
+      if (span > 0) parallel_for(parallel, b_parts, pack_panel);
       auto tile = [&](int index, int, int worker) {
         const int ic = (index / n_parts) * block_rows, part = index % n_parts;
-        const int mc = min_int(block_rows, M - ic), s0 = part * slivers / n_parts, s1 = (part + 1) * slivers / n_parts;
-        if (own_slivers) pack_slivers(s0, s1);
-        a.pack(ws.pack_a[worker], ic, mc, pc, kc);
-        block_kernels(ws.pack_a[worker], view, mc, kc, nc, s0, s1, c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate,
-                      bias, relu);
+        k_block(pc, ic, min_int(block_rows, M - ic), part * slivers / n_parts, (part + 1) * slivers / n_parts, worker,
+                false);
       };
       parallel_for(parallel, row_blocks * n_parts, tile);
     }
