@@ -97,6 +97,42 @@ inline void filter_1d(const Vec* g, int step, Vec* o, int ostep) {
   o[6 * ostep] = sub(e5, o5);
 }
 
+// o = G' . h for one column of 4 (8 outputs): G' is G without its last
+// column, and with 1 at (7, 3), for the filter gradient's F(5x5, 4x4).
+inline void gradient_1d(const Vec* h, int step, Vec* o, int ostep) {
+  using namespace simd;
+  auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
+  const Vec h0 = h[0], h1 = h[step], h2 = h[2 * step], h3 = h[3 * step];
+  o[0] = scaled(-1.0f, h0);
+  o[7 * ostep] = h3;
+  const Vec e1 = scaled(-2.0f / 9.0f, add(h0, h2)), o1 = scaled(-2.0f / 9.0f, add(h1, h3));
+  o[ostep] = add(e1, o1);
+  o[2 * ostep] = sub(e1, o1);
+  const Vec e3 = add(scaled(1.0f / 90.0f, h0), scaled(2.0f / 45.0f, h2));
+  const Vec o3 = add(scaled(1.0f / 45.0f, h1), scaled(4.0f / 45.0f, h3));
+  o[3 * ostep] = add(e3, o3);
+  o[4 * ostep] = sub(e3, o3);
+  const Vec e5 = add(scaled(32.0f / 45.0f, h0), scaled(8.0f / 45.0f, h2));
+  const Vec o5 = add(scaled(16.0f / 45.0f, h1), scaled(4.0f / 45.0f, h3));
+  o[5 * ostep] = add(e5, o5);
+  o[6 * ostep] = sub(e5, o5);
+}
+
+// y = A'^T . m for one column of 8 (5 outputs): A^T's rows 0-3 without its
+// last column, then (0 1 1 16 16 1/16 1/16 1).
+inline void gradient_output_1d(const Vec* m, int step, Vec* y, int ystep) {
+  using namespace simd;
+  auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
+  const Vec s1 = add(m[step], m[2 * step]), d1 = sub(m[step], m[2 * step]);
+  const Vec s3 = add(m[3 * step], m[4 * step]), d3 = sub(m[3 * step], m[4 * step]);
+  const Vec s5 = add(m[5 * step], m[6 * step]), d5 = sub(m[5 * step], m[6 * step]);
+  y[0] = add(add(m[0], s1), add(s3, s5));
+  y[ystep] = add(d1, add(scaled(2.0f, d3), scaled(0.5f, d5)));
+  y[2 * ystep] = add(s1, add(scaled(4.0f, s3), scaled(0.25f, s5)));
+  y[3 * ystep] = add(d1, add(scaled(8.0f, d3), scaled(0.125f, d5)));
+  y[4 * ystep] = add(add(s1, m[7 * step]), add(scaled(16.0f, s3), scaled(0.0625f, s5)));
+}
+
 }  // namespace winograd
 
 // y[n, oh, ow, f] = relu?(x * w + bias) for a convolution conv2d_winograd_applies()
@@ -230,6 +266,92 @@ struct WinogradConv {
       for (int j = 0; j < g.output.channels; j += kConvWidth) products_and_outputs(t0, t1, j, u, v, m);
     };
     parallel_for(parallel, blocks, block);
+  }
+};
+
+// The filter gradient dw[ky, kx, c, f] = sum over images and output pixels of
+// x[n, oy+ky-pad_top, ox+kx-pad_left, c] . dy[n, oy, ox, f] of a convolution
+// conv2d_winograd_applies() accepts, by F(5x5, 4x4): for each 4x4 tile of dy,
+// its 8x8 input patch d correlated with the tile h gives a 5x5 contribution,
+//   A'^T [ (G' h G'^T) (.) (B^T d B) ] A',
+// with the forward pass's B^T (the same points give the same matrix) and G',
+// A' from gradient_1d and gradient_output_1d. Summed over tiles first, as 64
+// products [channels, tiles] x [tiles, filters], then transformed once.
+// Needs conv2d_winograd_filter_floats(g) shared floats for those sums and
+// conv2d_winograd_gradient_floats(g) per worker.
+struct WinogradFilterGradient {
+  ConvGeometry g;
+  const float* x;   // [n, in_h, in_w, channels]
+  const float* dy;  // [n, out_h, out_w, filters]
+  float* dw;        // [5, 5, channels, filters]
+
+  // h[e, t - t0, f - f0] = (G' dy-tile G'^T)[e] for tiles [t0, t1), filters [f0, f1).
+  void transform_gradients(const WinogradConv& tiles, int t0, int t1, int f0, int f1, float* h) const {
+    using simd::Vec;
+    const int filters = g.output.channels, out_h = g.output.height, out_w = g.output.width, width = f1 - f0;
+    const Vec zero = simd::zero();
+    for (int t = t0; t < t1; ++t) {
+      const WinogradConv::Tile at = tiles.tile(t);
+      const float* dyi = dy + std::ptrdiff_t(at.image) * g.output.size();
+      for (int f = f0; f < f1; f += kLanes) {
+        Vec d[16], half[32], out[64];
+        for (int a = 0; a < 4; ++a)
+          for (int b = 0; b < 4; ++b) {
+            const int oy = at.y0 + a, ox = at.x0 + b;
+            d[a * 4 + b] = oy < out_h && ox < out_w ? simd::load(dyi + (std::ptrdiff_t(oy) * out_w + ox) * filters + f)
+                                                    : zero;
+          }
+        for (int b = 0; b < 4; ++b) winograd::gradient_1d(d + b, 4, half + b, 4);          // G' h: [8, 4]
+        for (int a = 0; a < 8; ++a) winograd::gradient_1d(half + a * 4, 1, out + a * 8, 1);  // (G' h) G'^T
+        for (int e = 0; e < kWinogradPoints; ++e)
+          simd::store(h + (std::ptrdiff_t(e) * kWinogradTiles + (t - t0)) * width + (f - f0), out[e]);
+      }
+    }
+  }
+
+  // Filters [f0, f1): sums[e, c, f] over all tiles, block by block, then
+  // dw = A'^T sums A'; scratch holds one block's transforms.
+  void run_filters(int f0, int f1, float* sums, float* scratch) const {
+    using simd::Vec;
+    const int channels = g.input.channels, filters = g.output.channels, width = f1 - f0;
+    const WinogradConv tiles{g, x, nullptr, nullptr, nullptr, false};
+    const int count = g.n * tiles.tiles_y() * tiles.tiles_x();
+    float* v = scratch;
+    float* h = v + std::size_t(kWinogradPoints) * kWinogradTiles * channels;
+    for (int t0 = 0; t0 < count; t0 += kWinogradTiles) {
+      const int t1 = min_int(count, t0 + kWinogradTiles);
+      tiles.transform_inputs(t0, t1, v);
+      transform_gradients(tiles, t0, t1, f0, f1, h);
+      for (int e = 0; e < kWinogradPoints; ++e)
+        for (int c = 0; c < channels; c += kConvRows) {
+          const SegmentedA a{v + std::ptrdiff_t(e) * kWinogradTiles * channels + c, 1, t1 - t0, 0, 1, channels};
+          for (int j = f0; j < f1; j += kConvWidth)
+            direct_rows<kConvRows>(min_int(kConvRows, channels - c), a,
+                                   h + std::ptrdiff_t(e) * kWinogradTiles * width + (j - f0), width,
+                                   TileC{sums + (std::ptrdiff_t(e) * channels + c) * filters + j, filters, t0 > 0,
+                                         nullptr, false});
+        }
+    }
+    const std::ptrdiff_t tap = std::ptrdiff_t(channels) * filters;
+    for (int c = 0; c < channels; ++c)
+      for (int f = f0; f < f1; f += kLanes) {
+        Vec m[64], half[40], out[25];
+        for (int e = 0; e < kWinogradPoints; ++e) m[e] = simd::load(sums + (std::ptrdiff_t(e) * channels + c) * filters + f);
+        for (int b = 0; b < 8; ++b) winograd::gradient_output_1d(m + b, 8, half + b, 8);        // A'^T m: [5, 8]
+        for (int a = 0; a < 5; ++a) winograd::gradient_output_1d(half + a * 8, 1, out + a * 5, 1);  // (A'^T m) A'
+        for (int k = 0; k < 25; ++k) simd::store(dw + k * tap + std::ptrdiff_t(c) * filters + f, out[k]);
+      }
+  }
+
+  // Runs on `parallel`: workers take ranges of filter tiles, each summing
+  // every tile in order (the same sums on any number of workers); `sums` is
+  // shared, scratch[worker] per worker. Needs g.n >= 1.
+  void run(float* sums, float* const* scratch, const Parallel& parallel) const {
+    const int blocks = g.output.channels / kConvWidth, parts = min_int(parallel.active_workers(), blocks);
+    auto part = [&](int p, int, int worker) {
+      run_filters(p * blocks / parts * kConvWidth, (p + 1) * blocks / parts * kConvWidth, sums, scratch[worker]);
+    };
+    parallel_for(parallel, parts, part);
   }
 };
 

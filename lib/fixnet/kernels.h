@@ -120,6 +120,15 @@ constexpr std::size_t conv2d_winograd_worker_floats(const ConvGeometry& g) {
          std::size_t(g.input.channels + gemm::kConvWidth);
 }
 
+// Floats per worker of the Winograd filter gradient: one block's transformed
+// inputs [64, kWinogradTiles, channels] and output gradients
+// [64, kWinogradTiles, filters].
+constexpr std::size_t conv2d_winograd_gradient_floats(const ConvGeometry& g) {
+  if (!conv2d_winograd_applies(g)) return 0;
+  return std::size_t(gemm::kWinogradPoints) * std::size_t(gemm::kWinogradTiles) *
+         std::size_t(g.input.channels + g.output.channels);
+}
+
 // The forward product of a convolution whose filters, if it goes by
 // Winograd's method, were transformed elsewhere (conv2d_forward_transformed).
 constexpr GemmNeeds conv2d_forward_transformed_needs(const ConvGeometry& g, int workers) {
@@ -165,9 +174,10 @@ constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
     input_gradient.a = max_size(input_gradient.a, max_size(direct, conv2d_winograd_worker_floats(t)));
     input_gradient.b = max_size(input_gradient.b, flipped + conv2d_winograd_filter_floats(t));
   }
-  return max_needs(max_needs(conv2d_forward_needs(g, workers),
-                             gemm_needs(taps * g.input.channels, g.output.channels, positions, workers)),
-                   input_gradient);
+  GemmNeeds filter_gradient = gemm_needs(taps * g.input.channels, g.output.channels, positions, workers);
+  filter_gradient.a = max_size(filter_gradient.a, conv2d_winograd_gradient_floats(g));
+  filter_gradient.b = max_size(filter_gradient.b, conv2d_winograd_filter_floats(g));  // the sums over tiles
+  return max_needs(max_needs(conv2d_forward_needs(g, workers), filter_gradient), input_gradient);
 }
 
 // y[n, oh, ow, f] = sum over (ky, kx, c) of x[n, oy*sh+ky-pt, ox*sw+kx-pl, c] . w[ky, kx, c, f]

@@ -201,6 +201,16 @@ double winograd_mflop(const fixnet::ConvGeometry& g) {
   return (2.0 * tiles * 64 * c * f + tiles * c * 16 * 38 + tiles * f * (12 * 22 + 16) + c * f * 13 * 28) / 1e6;
 }
 
+// MFLOP of a 5x5 convolution's filter gradient by F(5x5, 4x4) (same file): 64
+// multiply-adds per 4x4 tile of dy, input channel and filter, plus per tile
+// and channel 16 input transforms of 38 FLOP, per tile and filter 12
+// transforms of dy of 23, per channel and filter 13 output transforms of 26.
+double winograd_gradient_mflop(const fixnet::ConvGeometry& g) {
+  const double tiles = double(g.n) * ((g.output.height + 3) / 4) * ((g.output.width + 3) / 4);
+  const double c = g.input.channels, f = g.output.channels;
+  return (2.0 * tiles * 64 * c * f + tiles * c * 16 * 38 + tiles * f * 12 * 23 + c * f * 13 * 26) / 1e6;
+}
+
 // MFLOP of a convolution as conv2d_forward computes it.
 double conv_forward_mflop(const fixnet::ConvGeometry& g) {
   return fixnet::conv2d_winograd_applies(g) ? winograd_mflop(g) : conv_mflop(g);
@@ -251,7 +261,7 @@ void layer_table(int threads) {
     rows.push_back(Row{name, best, mflop});
   };
   const double c1 = conv_forward_mflop(g1), c2 = conv_forward_mflop(g2), f1 = 2.0 * n * 3136 * 1024 / 1e6;
-  const double c2_input = conv_forward_mflop(conv2d_input_gradient_geometry(g2)), c2_filter = conv_mflop(g2);
+  const double c2_input = conv_forward_mflop(conv2d_input_gradient_geometry(g2)), c2_filter = conv2d_winograd_applies(g2) ? winograd_gradient_mflop(g2) : conv_mflop(g2);
   time("conv1 forward", c1, [&] { conv2d_forward(g1, x0.data(), w1.data(), b1.data(), y1.data(), true, s, par); });
   time("pool1 forward", 0, [&] { max_pool_forward(p1, y1.data(), q1.data()); });
   time("conv2 forward", c2, [&] { conv2d_forward(g2, q1.data(), w2.data(), b2.data(), y2.data(), true, s, par); });
@@ -272,8 +282,8 @@ void layer_table(int threads) {
   for (const Row& r : rows) total += r.ms;
   std::printf("kernels of one CNN training step of 50 (%s, %d thread%s; pooling, relu and adam\n"
               "single-threaded here; the model splits them across threads; GFLOP/s executed: direct\n"
-              "convolutions skip kernel rows over the zero padding above and below; conv2 forward and\n"
-              "input grad go by Winograd's F(4x4, 5x5): its multiply-adds and transforms)\n",
+              "convolutions skip kernel rows over the zero padding above and below; conv2's three\n"
+              "products go by Winograd's F(4x4, 5x5) and F(5x5, 4x4): their multiply-adds and transforms)\n",
               simd::kName, threads, threads == 1 ? "" : "s");
   for (const Row& r : rows) {
     std::printf("  %-18s %7.2f ms  %5.1f%%", r.name, r.ms, 100 * r.ms / total);
