@@ -41,7 +41,6 @@ namespace winograd {
 using simd::Vec;
 
 constexpr int kOut = 4;  // output pixels per tile side
-constexpr int kIn = 8;   // input pixels per tile side
 
 // o = B^T . d for one column of 8 (elements `step` apart; o's `ostep` apart).
 inline void input_1d(const Vec* d, int step, Vec* o, int ostep) {
@@ -64,7 +63,10 @@ inline void input_1d(const Vec* d, int step, Vec* o, int ostep) {
   o[6 * ostep] = sub(p5, q5);
 }
 
-// y = A^T . m for one column of 8 (4 outputs).
+// y = A^T . m for one column of 8: the forward pass's 4 outputs, or the
+// filter gradient's 5 (A'^T: A^T's rows without m7 in the fourth, then
+// (0 1 1 16 16 1/16 1/16 1)).
+template <int Outputs>
 inline void output_1d(const Vec* m, int step, Vec* y, int ystep) {
   using namespace simd;
   auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
@@ -74,63 +76,42 @@ inline void output_1d(const Vec* m, int step, Vec* y, int ystep) {
   y[0] = add(add(m[0], s1), add(s3, s5));
   y[ystep] = add(d1, add(scaled(2.0f, d3), scaled(0.5f, d5)));
   y[2 * ystep] = add(s1, add(scaled(4.0f, s3), scaled(0.25f, s5)));
-  y[3 * ystep] = add(add(d1, m[7 * step]), add(scaled(8.0f, d3), scaled(0.125f, d5)));
+  const Vec third = add(scaled(8.0f, d3), scaled(0.125f, d5));
+  if constexpr (Outputs == 4) {
+    y[3 * ystep] = add(add(d1, m[7 * step]), third);
+  } else {
+    y[3 * ystep] = add(d1, third);
+    y[4 * ystep] = add(add(s1, m[7 * step]), add(scaled(16.0f, s3), scaled(0.0625f, s5)));
+  }
 }
 
-// o = G . g for one column of 5 (8 outputs).
+// o = G . g for one column of 5 filter taps (8 outputs), or G' . h for one
+// of 4 taps of an output-gradient tile (the filter gradient's G': G without
+// its last column, and 1 at (7, 3)).
+template <int Taps>
 inline void filter_1d(const Vec* g, int step, Vec* o, int ostep) {
   using namespace simd;
   auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
-  const Vec g0 = g[0], g1 = g[step], g2 = g[2 * step], g3 = g[3 * step], g4 = g[4 * step];
+  const Vec g0 = g[0], g1 = g[step], g2 = g[2 * step], g3 = g[3 * step];
+  Vec even1 = add(g0, g2), even3 = add(scaled(1.0f / 90.0f, g0), scaled(2.0f / 45.0f, g2));
+  Vec even5 = add(scaled(32.0f / 45.0f, g0), scaled(8.0f / 45.0f, g2));
+  if constexpr (Taps == 5) {
+    const Vec g4 = g[4 * step];
+    even1 = add(even1, g4);
+    even3 = add(even3, scaled(8.0f / 45.0f, g4));
+    even5 = add(even5, scaled(2.0f / 45.0f, g4));
+  }
   o[0] = scaled(-1.0f, g0);
-  o[7 * ostep] = g4;
-  const Vec e1 = scaled(-2.0f / 9.0f, add(add(g0, g2), g4)), o1 = scaled(-2.0f / 9.0f, add(g1, g3));
+  o[7 * ostep] = g[(Taps - 1) * step];
+  const Vec e1 = scaled(-2.0f / 9.0f, even1), o1 = scaled(-2.0f / 9.0f, add(g1, g3));
   o[ostep] = add(e1, o1);
   o[2 * ostep] = sub(e1, o1);
-  const Vec e3 = add(add(scaled(1.0f / 90.0f, g0), scaled(2.0f / 45.0f, g2)), scaled(8.0f / 45.0f, g4));
   const Vec o3 = add(scaled(1.0f / 45.0f, g1), scaled(4.0f / 45.0f, g3));
-  o[3 * ostep] = add(e3, o3);
-  o[4 * ostep] = sub(e3, o3);
-  const Vec e5 = add(add(scaled(32.0f / 45.0f, g0), scaled(8.0f / 45.0f, g2)), scaled(2.0f / 45.0f, g4));
+  o[3 * ostep] = add(even3, o3);
+  o[4 * ostep] = sub(even3, o3);
   const Vec o5 = add(scaled(16.0f / 45.0f, g1), scaled(4.0f / 45.0f, g3));
-  o[5 * ostep] = add(e5, o5);
-  o[6 * ostep] = sub(e5, o5);
-}
-
-// o = G' . h for one column of 4 (8 outputs): G' is G without its last
-// column, and with 1 at (7, 3), for the filter gradient's F(5x5, 4x4).
-inline void gradient_1d(const Vec* h, int step, Vec* o, int ostep) {
-  using namespace simd;
-  auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
-  const Vec h0 = h[0], h1 = h[step], h2 = h[2 * step], h3 = h[3 * step];
-  o[0] = scaled(-1.0f, h0);
-  o[7 * ostep] = h3;
-  const Vec e1 = scaled(-2.0f / 9.0f, add(h0, h2)), o1 = scaled(-2.0f / 9.0f, add(h1, h3));
-  o[ostep] = add(e1, o1);
-  o[2 * ostep] = sub(e1, o1);
-  const Vec e3 = add(scaled(1.0f / 90.0f, h0), scaled(2.0f / 45.0f, h2));
-  const Vec o3 = add(scaled(1.0f / 45.0f, h1), scaled(4.0f / 45.0f, h3));
-  o[3 * ostep] = add(e3, o3);
-  o[4 * ostep] = sub(e3, o3);
-  const Vec e5 = add(scaled(32.0f / 45.0f, h0), scaled(8.0f / 45.0f, h2));
-  const Vec o5 = add(scaled(16.0f / 45.0f, h1), scaled(4.0f / 45.0f, h3));
-  o[5 * ostep] = add(e5, o5);
-  o[6 * ostep] = sub(e5, o5);
-}
-
-// y = A'^T . m for one column of 8 (5 outputs): A^T's rows 0-3 without its
-// last column, then (0 1 1 16 16 1/16 1/16 1).
-inline void gradient_output_1d(const Vec* m, int step, Vec* y, int ystep) {
-  using namespace simd;
-  auto scaled = [](float k, Vec x) { return mul(broadcast(k), x); };
-  const Vec s1 = add(m[step], m[2 * step]), d1 = sub(m[step], m[2 * step]);
-  const Vec s3 = add(m[3 * step], m[4 * step]), d3 = sub(m[3 * step], m[4 * step]);
-  const Vec s5 = add(m[5 * step], m[6 * step]), d5 = sub(m[5 * step], m[6 * step]);
-  y[0] = add(add(m[0], s1), add(s3, s5));
-  y[ystep] = add(d1, add(scaled(2.0f, d3), scaled(0.5f, d5)));
-  y[2 * ystep] = add(s1, add(scaled(4.0f, s3), scaled(0.25f, s5)));
-  y[3 * ystep] = add(d1, add(scaled(8.0f, d3), scaled(0.125f, d5)));
-  y[4 * ystep] = add(add(s1, m[7 * step]), add(scaled(16.0f, s3), scaled(0.0625f, s5)));
+  o[5 * ostep] = add(even5, o5);
+  o[6 * ostep] = sub(even5, o5);
 }
 
 }  // namespace winograd
@@ -163,8 +144,8 @@ struct WinogradConv {
           const float* wf = w + std::ptrdiff_t(c) * filters + j + v * kLanes;
           Vec taps[25], half[40];
           for (int t = 0; t < 25; ++t) taps[t] = simd::load(wf + t * tap);
-          for (int kx = 0; kx < 5; ++kx) winograd::filter_1d(taps + kx, 5, half + kx, 5);         // G g: [8, 5]
-          for (int a = 0; a < 8; ++a) winograd::filter_1d(half + a * 5, 1, out[v] + a * 8, 1);  // (G g) G^T
+          for (int kx = 0; kx < 5; ++kx) winograd::filter_1d<5>(taps + kx, 5, half + kx, 5);         // G g: [8, 5]
+          for (int a = 0; a < 8; ++a) winograd::filter_1d<5>(half + a * 5, 1, out[v] + a * 8, 1);  // (G g) G^T
         }
         for (int e = 0; e < kWinogradPoints; ++e)
           for (int v = 0; v < kConvVectors; ++v)
@@ -227,8 +208,8 @@ struct WinogradConv {
         Vec p[64], half[32], out[16];
         for (int e = 0; e < kWinogradPoints; ++e)
           p[e] = simd::load(m + (std::ptrdiff_t(e) * kWinogradTiles + (t - t0)) * kConvWidth + f);
-        for (int b = 0; b < 8; ++b) winograd::output_1d(p + b, 8, half + b, 8);        // A^T m: [4, 8]
-        for (int a = 0; a < 4; ++a) winograd::output_1d(half + a * 8, 1, out + a * 4, 1);  // (A^T m) A
+        for (int b = 0; b < 8; ++b) winograd::output_1d<4>(p + b, 8, half + b, 8);        // A^T m: [4, 8]
+        for (int a = 0; a < 4; ++a) winograd::output_1d<4>(half + a * 8, 1, out + a * 4, 1);  // (A^T m) A
         const Vec b = bias ? simd::load(bias + j + f) : simd::zero();
         for (int dy = 0; dy < winograd::kOut && at.y0 + dy < out_h; ++dy)
           for (int dx = 0; dx < winograd::kOut && at.x0 + dx < out_w; ++dx) {
@@ -275,7 +256,7 @@ struct WinogradConv {
 // its 8x8 input patch d correlated with the tile h gives a 5x5 contribution,
 //   A'^T [ (G' h G'^T) (.) (B^T d B) ] A',
 // with the forward pass's B^T (the same points give the same matrix) and G',
-// A' from gradient_1d and gradient_output_1d. Summed over tiles first, as 64
+// A' (filter_1d<4>, output_1d<5>). Summed over tiles first, as 64
 // products [channels, tiles] x [tiles, filters], then transformed once.
 // Needs conv2d_winograd_filter_floats(g) shared floats for those sums and
 // conv2d_winograd_gradient_floats(g) per worker.
@@ -301,8 +282,8 @@ struct WinogradFilterGradient {
             d[a * 4 + b] = oy < out_h && ox < out_w ? simd::load(dyi + (std::ptrdiff_t(oy) * out_w + ox) * filters + f)
                                                     : zero;
           }
-        for (int b = 0; b < 4; ++b) winograd::gradient_1d(d + b, 4, half + b, 4);          // G' h: [8, 4]
-        for (int a = 0; a < 8; ++a) winograd::gradient_1d(half + a * 4, 1, out + a * 8, 1);  // (G' h) G'^T
+        for (int b = 0; b < 4; ++b) winograd::filter_1d<4>(d + b, 4, half + b, 4);          // G' h: [8, 4]
+        for (int a = 0; a < 8; ++a) winograd::filter_1d<4>(half + a * 4, 1, out + a * 8, 1);  // (G' h) G'^T
         for (int e = 0; e < kWinogradPoints; ++e)
           simd::store(h + (std::ptrdiff_t(e) * kWinogradTiles + (t - t0)) * width + (f - f0), out[e]);
       }
@@ -337,8 +318,8 @@ struct WinogradFilterGradient {
       for (int f = f0; f < f1; f += kLanes) {
         Vec m[64], half[40], out[25];
         for (int e = 0; e < kWinogradPoints; ++e) m[e] = simd::load(sums + (std::ptrdiff_t(e) * channels + c) * filters + f);
-        for (int b = 0; b < 8; ++b) winograd::gradient_output_1d(m + b, 8, half + b, 8);        // A'^T m: [5, 8]
-        for (int a = 0; a < 5; ++a) winograd::gradient_output_1d(half + a * 8, 1, out + a * 5, 1);  // (A'^T m) A'
+        for (int b = 0; b < 8; ++b) winograd::output_1d<5>(m + b, 8, half + b, 8);        // A'^T m: [5, 8]
+        for (int a = 0; a < 5; ++a) winograd::output_1d<5>(half + a * 8, 1, out + a * 5, 1);  // (A'^T m) A'
         for (int k = 0; k < 25; ++k) simd::store(dw + k * tap + std::ptrdiff_t(c) * filters + f, out[k]);
       }
   }
