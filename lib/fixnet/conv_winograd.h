@@ -7,7 +7,8 @@
 // element-wise products become 64 small matrix products, [tiles, channels] x
 // [channels, filters], done by the unpacked convolution kernel
 // (conv_direct.h). That is 64 multiply-adds per tile, channel and filter
-// instead of 16 x 25 = 400; the transforms add about a tenth of that.
+// instead of 16 x 25 = 400; the transforms add about a seventh of that (the
+// tutorial's second layer).
 //   B^T = [-1    0  21/4     0 -21/4    0  1  0]   A^T = [1 1  1 1  1   1    1 0]
 //         [ 0    1     1 -17/4 -17/4    1  1  0]         [0 1 -1 2 -2 1/2 -1/2 0]
 //         [ 0   -1     1  17/4 -17/4   -1  1  0]         [0 1  1 4  4 1/4  1/4 0]
@@ -23,7 +24,8 @@
 //                                                      [    0      0     0      0     1]
 // (interpolation points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity; derived and
 // checked exactly with rational arithmetic). The rounding differs from the
-// direct sum by about 1e-6 of the sum of the terms' magnitudes (tests bound it).
+// direct sum's by up to a few 1e-6 of the sum of the terms' magnitudes, 1e-5
+// for the filter gradient of a small image (tests bound both).
 #pragma once
 
 #include <cstddef>
