@@ -8,8 +8,8 @@
 // convolutions whose filters fill the kernel's tiles (the tutorial's) skip the
 // packing: conv_direct.h reads patches and weights in place for the forward
 // pass and the filter gradient, and runs the input gradient as a convolution
-// with flipped filters; 5x5 ones among them (forward and input gradient) go by
-// Winograd's method instead (conv_winograd.h), with 2.8 times fewer multiply-adds.
+// with flipped filters; 5x5 ones among them go by Winograd's method instead
+// (conv_winograd.h), all three products, with 6.25 times fewer multiply-adds.
 #include "fixnet/conv_direct.h"
 #include "fixnet/conv_winograd.h"
 #include "fixnet/gemm_driver.h"
@@ -187,17 +187,17 @@ bool direct_fits(const ConvGeometry& g, const GemmScratch& scratch) {
 }
 
 // The stride-1 convolution g without packing: by Winograd's method when g
-// takes it and the scratch holds it (the filters transformed at `transformed`,
-// pack_b_floats - offset floats from pack_b[0]), else directly;
-// direct_fits(g, scratch) must hold.
+// takes it and the scratch holds it (the filters transformed at pack_b[0] +
+// transformed, which needs pack_b_floats >= transformed +
+// conv2d_winograd_filter_floats(g)), else directly; direct_fits(g, scratch)
+// must hold.
 void stride1_conv(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, bool relu,
                   const GemmScratch& scratch, const Parallel& parallel, std::size_t transformed = 0) {
   if (conv2d_winograd_applies(g) && scratch.pack_a_floats >= conv2d_winograd_worker_floats(g) &&
       scratch.pack_b_floats >= transformed + conv2d_winograd_filter_floats(g)) {
-    const gemm::WinogradConv conv{g, x, w, b, y, relu};
     float* u = scratch.pack_b[0] + transformed;
-    conv.transform_all_filters(u, parallel);
-    conv.run_tiles(u, scratch.pack_a, parallel);
+    conv2d_transform_filters(g, w, u, parallel);
+    conv2d_forward_transformed(g, x, u, b, y, relu, scratch, parallel);
   } else {
     gemm::DirectConv{g, x, w, b, y, relu}.run(scratch.pack_a, parallel);
   }

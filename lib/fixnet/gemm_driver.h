@@ -426,8 +426,11 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       }
     }
     const int row_blocks = ceil_div(M, block_rows);
-    // One K block: rows [ic, ic + mc) of C's slivers [s0, s1) on `worker`;
-    // with own_slivers it packs those slivers of B itself.
+    // One K block: rows [ic, ic + mc) of C's slivers [s0, s1) on `worker`.
+    // With own_slivers it packs those slivers of B itself, into a slot of the
+    // panel that is the same for every K block (sliver s at (s - s0) * kNR * kc
+    // from s0 * kNR * min(kKC, K)): tasks are not joined between K blocks,
+    // and a shorter last block must not reach into another task's slot.
     auto k_block = [&](int pc, int ic, int mc, int s0, int s1, int worker, bool own_slivers) {
       const int kc = min_int(kKC, K - pc);
       const bool accumulate = epilogue.accumulate || pc > 0;
@@ -438,14 +441,17 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       std::ptrdiff_t ld = 0;
       const float* direct = M <= kDirectRows ? b.in_place(pc, jc, &ld) : nullptr;
       const int first_packed = direct != nullptr ? nc / kNR : 0;
+      float* slivers_at = panel;  // sliver s at slivers_at + s * kNR * kc
       if (own_slivers) {
+        slivers_at = panel + std::ptrdiff_t(s0) * kNR * (min_int(kKC, K) - kc);
         const int from = s0 > first_packed ? s0 : first_packed;
         if (from < s1)
-          b.pack(panel + std::ptrdiff_t(from) * kNR * kc, pc, kc, jc + from * kNR, min_int(nc, s1 * kNR) - from * kNR);
+          b.pack(slivers_at + std::ptrdiff_t(from) * kNR * kc, pc, kc, jc + from * kNR,
+                 min_int(nc, s1 * kNR) - from * kNR);
       }
       a.pack(ws.pack_a[worker], ic, mc, pc, kc);
-      block_kernels(ws.pack_a[worker], PanelView{panel, direct, ld}, mc, kc, nc, s0, s1, c + std::ptrdiff_t(ic) * ldc + jc,
-                    ldc, accumulate, bias, relu);
+      block_kernels(ws.pack_a[worker], PanelView{slivers_at, direct, ld}, mc, kc, nc, s0, s1,
+                    c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate, bias, relu);
     };
     if (row_blocks == 1) {
       // Each task takes all the rows of its own columns and packs their

@@ -78,12 +78,14 @@ class Model {
   // Writable parameters; null when they are external. Each call also marks
   // what the model derives from them (transformed filters) for renewal at the
   // next forward pass: write through the pointer before that pass, or call
-  // parameters_changed() after writing.
+  // parameters_changed() after writing. (External parameters are read afresh
+  // on every pass: the model keeps nothing derived from them.)
   float* mutable_parameters() {
     parameters_changed();
     return external_ ? nullptr : const_cast<float*>(parameters_);
   }
-  // Tells the model its parameters (its own or external ones) were written.
+  // Tells the model its parameters were written through a pointer kept from
+  // an earlier mutable_parameters().
   void parameters_changed() { ++parameters_version_; }
   // Gradients of the last train_step, laid out like parameters(); null for inference.
   const float* gradients() const { return gradients_; }

@@ -152,8 +152,9 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     if (state > 0) p.optimizer_state = detail::take(&end, state * f);
   }
   // Convolutions by Winograd's method keep their filters transformed until
-  // the parameters change.
-  for (int i = 0; i < spec.layer_count; ++i) {
+  // the parameters change (not with external parameters, which their owner
+  // may change: those are transformed on every pass, in the scratch).
+  for (int i = 0; i < spec.layer_count && !options.external_parameters; ++i) {
     LayerPlan& lp = p.layers[i];
     if (spec.layers[i].kind != LayerKind::conv2d) continue;
     const std::size_t floats = conv2d_winograd_filter_floats(conv_geometry(spec.layers[i], lp.input, options.batch));
@@ -211,7 +212,9 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
                        : gemm_needs(options.batch, l.units, lp.input.size(), w);
     } else if (l.kind == LayerKind::conv2d) {
       const ConvGeometry g = conv_geometry(l, lp.input, options.batch);
-      layer = training ? conv2d_gemm_needs(g, w) : conv2d_forward_transformed_needs(g, w);
+      layer = training                                  ? conv2d_gemm_needs(g, w)
+              : lp.transformed_filters != kNoBuffer ? conv2d_forward_transformed_needs(g, w)
+                                                    : conv2d_forward_needs(g, w);
     }
     needs = max_needs(needs, layer);
   }
