@@ -426,6 +426,10 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       }
     }
     const int row_blocks = ceil_div(M, block_rows);
+    // Few rows and a row-major B: full slivers of the K block at pc are read
+    // in place (from the returned B, rows *ld apart), only a partial last one
+    // is packed.
+    auto in_place = [&](int pc, std::ptrdiff_t* ld) { return M <= kDirectRows ? b.in_place(pc, jc, ld) : nullptr; };
     // One K block: rows [ic, ic + mc) of C's slivers [s0, s1) on `worker`.
     // With own_slivers it packs those slivers of B itself, into a slot of the
     // panel that is the same for every K block (sliver s at (s - s0) * kNR * kc
@@ -436,10 +440,8 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       const bool accumulate = epilogue.accumulate || pc > 0;
       const bool relu = epilogue.relu && pc + kc == K;
       const float* bias = (epilogue.bias && !accumulate) ? epilogue.bias + jc : nullptr;
-      // Few rows and a row-major B: read full slivers in place, pack only a
-      // partial last one.
       std::ptrdiff_t ld = 0;
-      const float* direct = M <= kDirectRows ? b.in_place(pc, jc, &ld) : nullptr;
+      const float* direct = in_place(pc, &ld);
       const int first_packed = direct != nullptr ? nc / kNR : 0;
       float* slivers_at = panel;  // sliver s at slivers_at + s * kNR * kc
       if (own_slivers) {
@@ -468,7 +470,7 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       // The workers pack the panel in shares (but for slivers read in
       // place), then share out its tiles.
       const int kc = min_int(kKC, K - pc);
-      const int first_packed = M <= kDirectRows && b.in_place(pc, jc, &ldb) != nullptr ? nc / kNR : 0;
+      const int first_packed = in_place(pc, &ldb) != nullptr ? nc / kNR : 0;
       const int span = slivers - first_packed, b_parts = min_int(span, workers);
       auto pack_panel = [&](int part, int, int) {
         const int s0 = first_packed + part * span / b_parts, s1 = first_packed + (part + 1) * span / b_parts;

@@ -195,9 +195,11 @@ double conv_mflop(const fixnet::ConvGeometry& g) {
 // as written there (per tile and channel 16 input transforms of 38 FLOP; per
 // tile and filter 12 output transforms of 22 and 16 bias additions; per
 // channel and filter 13 filter transforms of 28).
+double winograd_tiles(const fixnet::ConvGeometry& g) {
+  return double(g.n) * ((g.output.height + 3) / 4) * ((g.output.width + 3) / 4);
+}
 double winograd_mflop(const fixnet::ConvGeometry& g) {
-  const double tiles = double(g.n) * ((g.output.height + 3) / 4) * ((g.output.width + 3) / 4);
-  const double c = g.input.channels, f = g.output.channels;
+  const double tiles = winograd_tiles(g), c = g.input.channels, f = g.output.channels;
   return (2.0 * tiles * 64 * c * f + tiles * c * 16 * 38 + tiles * f * (12 * 22 + 16) + c * f * 13 * 28) / 1e6;
 }
 
@@ -206,14 +208,17 @@ double winograd_mflop(const fixnet::ConvGeometry& g) {
 // and channel 16 input transforms of 38 FLOP, per tile and filter 12
 // transforms of dy of 23, per channel and filter 13 output transforms of 26.
 double winograd_gradient_mflop(const fixnet::ConvGeometry& g) {
-  const double tiles = double(g.n) * ((g.output.height + 3) / 4) * ((g.output.width + 3) / 4);
-  const double c = g.input.channels, f = g.output.channels;
+  const double tiles = winograd_tiles(g), c = g.input.channels, f = g.output.channels;
   return (2.0 * tiles * 64 * c * f + tiles * c * 16 * 38 + tiles * f * 12 * 23 + c * f * 13 * 26) / 1e6;
 }
 
-// MFLOP of a convolution as conv2d_forward computes it.
+// MFLOP of a convolution's forward pass and of its filter gradient, as the
+// kernels compute them (Winograd's method or the direct one).
 double conv_forward_mflop(const fixnet::ConvGeometry& g) {
   return fixnet::conv2d_winograd_applies(g) ? winograd_mflop(g) : conv_mflop(g);
+}
+double conv_filter_gradient_mflop(const fixnet::ConvGeometry& g) {
+  return fixnet::conv2d_winograd_applies(g) ? winograd_gradient_mflop(g) : conv_mflop(g);
 }
 
 // Milliseconds per kernel of one CNN training step of 50 (best of 5).
@@ -261,7 +266,7 @@ void layer_table(int threads) {
     rows.push_back(Row{name, best, mflop});
   };
   const double c1 = conv_forward_mflop(g1), c2 = conv_forward_mflop(g2), f1 = 2.0 * n * 3136 * 1024 / 1e6;
-  const double c2_input = conv_forward_mflop(conv2d_input_gradient_geometry(g2)), c2_filter = conv2d_winograd_applies(g2) ? winograd_gradient_mflop(g2) : conv_mflop(g2);
+  const double c2_input = conv_forward_mflop(conv2d_input_gradient_geometry(g2));
   time("conv1 forward", c1, [&] { conv2d_forward(g1, x0.data(), w1.data(), b1.data(), y1.data(), true, s, par); });
   time("pool1 forward", 0, [&] { max_pool_forward(p1, y1.data(), q1.data()); });
   time("conv2 forward", c2, [&] { conv2d_forward(g2, q1.data(), w2.data(), b2.data(), y2.data(), true, s, par); });
@@ -272,11 +277,11 @@ void layer_table(int threads) {
   time("dense1 backward", 2 * f1, [&] { dense_backward(n, 3136, 1024, q2.data(), w3.data(), d3.data(), dw3.data(), db3.data(), dq2.data(), s, par); });
   time("pool2 backward", 0, [&] { max_pool_backward(p2, y2.data(), dq2.data(), d2.data()); });
   time("relu2 backward", 0, [&] { relu_backward(d2.size(), y2.data(), d2.data(), d2.data()); });
-  time("conv2 filter grad", c2_filter, [&] { conv2d_backward_filter(g2, q1.data(), d2.data(), dw2.data(), db2.data(), s, par); });
+  time("conv2 filter grad", conv_filter_gradient_mflop(g2), [&] { conv2d_backward_filter(g2, q1.data(), d2.data(), dw2.data(), db2.data(), s, par); });
   time("conv2 input grad", c2_input, [&] { conv2d_backward_input(g2, d2.data(), w2.data(), dq1.data(), s, par); });
   time("pool1 backward", 0, [&] { max_pool_backward(p1, y1.data(), dq1.data(), d1.data()); });
   time("relu1 backward", 0, [&] { relu_backward(d1.size(), y1.data(), d1.data(), d1.data()); });
-  time("conv1 filter grad", conv_mflop(g1), [&] { conv2d_backward_filter(g1, x0.data(), d1.data(), dw1.data(), db1.data(), s, par); });
+  time("conv1 filter grad", conv_filter_gradient_mflop(g1), [&] { conv2d_backward_filter(g1, x0.data(), d1.data(), dw1.data(), db1.data(), s, par); });
   time("adam", 0, [&] { adam_update(params.data(), grads.data(), m.data(), v.data(), params.size(), adam, 7); });
   double total = 0;
   for (const Row& r : rows) total += r.ms;
