@@ -43,14 +43,33 @@ void dense_forward(int n, int inputs, int units, const float* x, const float* w,
 }
 
 void dense_backward(int n, int inputs, int units, const float* x, const float* w, const float* dy,
-                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel) {
-  // dw[inputs, units] = x^T[inputs, n] . dy[n, units]
-  gemm::multiply(inputs, units, n, transposed(x, inputs, n), gemm::StridedB{row_major(dy, n, units)}, dw,
-                 units, gemm::Epilogue{}, scratch, parallel);
-  column_sums(n, units, dy, db);
-  // dx[n, inputs] = dy[n, units] . w^T[units, inputs]
+                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
+                    GradientDone dw_done) {
+  // dx[n, inputs] = dy[n, units] . w^T[units, inputs], before dw_done may change w
   if (dx != nullptr)
     gemm::multiply_by_transpose(n, inputs, units, row_major(dy, n, units), w, units, dx, inputs, scratch, parallel);
+  // dw[inputs, units] = x^T[inputs, n] . dy[n, units]; a block of whole rows
+  // is one piece, else each row's part of it.
+  struct Pieces {
+    GradientDone done;
+    int units;
+  } pieces{dw_done, units};
+  gemm::Epilogue e;
+  if (dw_done.call != nullptr) {
+    e.done_context = &pieces;
+    e.done = [](void* context, int row0, int rows, int col0, int cols) {
+      const Pieces& p = *static_cast<const Pieces*>(context);
+      const std::size_t first = std::size_t(row0) * std::size_t(p.units) + std::size_t(col0);
+      if (cols == p.units) {
+        p.done.call(p.done.context, first, std::size_t(rows) * std::size_t(cols));
+        return;
+      }
+      for (int r = 0; r < rows; ++r) p.done.call(p.done.context, first + std::size_t(r) * std::size_t(p.units), std::size_t(cols));
+    };
+  }
+  gemm::multiply(inputs, units, n, transposed(x, inputs, n), gemm::StridedB{row_major(dy, n, units)}, dw, units, e,
+                 scratch, parallel);
+  column_sums(n, units, dy, db);
 }
 
 }  // namespace fixnet

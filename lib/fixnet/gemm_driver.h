@@ -33,12 +33,22 @@ inline void with_rows(int rows, const F& f) {
 }
 
 // What happens to each C tile: overwrite or accumulate; add a per-column bias
-// (only when overwriting); clamp at zero after the last K block.
+// (only when overwriting); clamp at zero after the last K block. Then, if
+// `done` is set, it is called on each block of C whose sums are complete
+// (rows [row0, row0 + rows), columns [col0, col0 + cols)), once per element,
+// by the worker that wrote the block, while the block is still in its cache.
 struct Epilogue {
   bool accumulate = false;
   const float* bias = nullptr;  // [N] or null
   bool relu = false;
+  void (*done)(void* context, int row0, int rows, int col0, int cols) = nullptr;
+  void* done_context = nullptr;
 };
+
+// Epilogue::done on all of C[M, N], for the paths that finish C in one go.
+inline void all_done(const Epilogue& epilogue, int M, int N) {
+  if (epilogue.done != nullptr) epilogue.done(epilogue.done_context, 0, M, 0, N);
+}
 
 // c[R, NR] (=|+=) A . B over kc, starting from the bias row (or zeros) when
 // overwriting: A packed with kMR floats per k (its first R rows used), B rows
@@ -356,6 +366,7 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
         float x = epilogue.bias ? epilogue.bias[j] : 0.0f;
         c[i * ldc + j] = (epilogue.relu && x < 0.0f) ? 0.0f : x;
       }
+    all_done(epilogue, M, N);
     return;
   }
   std::ptrdiff_t ldb = 0;
@@ -366,6 +377,7 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       } else {
         stream_multiply(M, N, K, a, direct, ldb, c, ldc, epilogue, ws, parallel);
       }
+      all_done(epilogue, M, N);
       return;
     }
   }
@@ -406,6 +418,7 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
         for (int p = 1; p < parts; ++p) x += ws.partial[std::ptrdiff_t(p - 1) * M * N + std::ptrdiff_t(i) * N + j];
         c[i * ldc + j] = epilogue.relu && x < 0.0f ? 0.0f : x;
       }
+    all_done(epilogue, M, N);
     return;
   }
 
@@ -454,6 +467,8 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       a.pack(ws.pack_a[worker], ic, mc, pc, kc);
       block_kernels(ws.pack_a[worker], PanelView{slivers_at, direct, ld}, mc, kc, nc, s0, s1,
                     c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate, bias, relu);
+      if (epilogue.done != nullptr && pc + kc == K)
+        epilogue.done(epilogue.done_context, ic, mc, jc + s0 * kNR, min_int(nc, s1 * kNR) - s0 * kNR);
     };
     if (row_blocks == 1) {
       // Each task takes all the rows of its own columns and packs their

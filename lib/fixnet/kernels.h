@@ -59,9 +59,19 @@ void matmul_reference(int m, int n, int k, const float* a, const float* b, float
 // finite there, as a trained model's weights are).
 void dense_forward(int n, int inputs, int units, const float* x, const float* w, const float* b,
                    float* y, bool relu, const GemmScratch& scratch, const Parallel& parallel);
-// dw = x^T . dy, db = column sums of dy, and dx = dy . w^T unless dx is null.
+// Called on each piece of a weight gradient as soon as it is complete, by the
+// worker that computed it: elements [first, first + count) of dw. A parameter
+// update run there reads the piece from cache, not from memory.
+struct GradientDone {
+  void (*call)(void* context, std::size_t first, std::size_t count) = nullptr;
+  void* context = nullptr;
+};
+
+// dx = dy . w^T unless dx is null, then dw = x^T . dy (calling dw_done on
+// each finished piece, which may therefore change w) and db = column sums of dy.
 void dense_backward(int n, int inputs, int units, const float* x, const float* w, const float* dy,
-                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel);
+                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
+                    GradientDone dw_done = {});
 
 // --- 2-D convolution -----------------------------------------------------------
 

@@ -191,7 +191,20 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
   return ok_status();
 }
 
-Status Model::backward(float* logits_gradient, int n) {
+void Model::update_parameters(const OptimizerSettings& optimizer, std::size_t first, std::size_t count) {
+  float* params = const_cast<float*>(parameters_) + first;
+  const float* grads = gradients_ + first;
+  if (optimizer.kind == OptimizerKind::adam) {
+    float* m = optimizer_state_ + first;
+    adam_update(params, grads, m, m + plan_.parameter_count, count, optimizer, steps_);
+  } else {
+    gradient_descent_update(params, grads, count, optimizer.learning_rate);
+  }
+}
+
+Status Model::backward(float* logits_gradient, int n) { return backward_pass(logits_gradient, n, nullptr); }
+
+Status Model::backward_pass(float* logits_gradient, int n, const OptimizerSettings* optimizer) {
   if (!ready_ || last_training_n_ == 0 || n != last_training_n_ || logits_gradient == nullptr)
     return fail(Error::invalid_argument, "backward needs the training forward pass of the same examples");
   float* buffers[2] = {floats(plan_.backward[0]), floats(plan_.backward[1])};
@@ -206,14 +219,35 @@ Status Model::backward(float* logits_gradient, int n) {
     const std::size_t count = std::size_t(n) * std::size_t(lp.output.size());
     float* dx = lp.needs_input_gradient ? spare() : nullptr;
     switch (l.kind) {
-      case LayerKind::dense:
+      case LayerKind::dense: {
+        // The weights are updated piece by piece as the multiply finishes
+        // their gradient (still in cache), after dx has used them.
+        struct Update {
+          Model* model;
+          const OptimizerSettings* optimizer;
+          std::size_t weights;
+        } update{this, optimizer, lp.weights};
+        GradientDone done;
+        if (optimizer != nullptr) {
+          done.context = &update;
+          done.call = [](void* context, std::size_t first, std::size_t count) {
+            const Update& u = *static_cast<const Update*>(context);
+            u.model->update_parameters(*u.optimizer, u.weights + first, count);
+          };
+        }
         dense_backward(n, lp.input.size(), l.units, x, parameters_ + lp.weights, dy, gradients_ + lp.weights,
-                       gradients_ + lp.bias, dx, scratch, parallel_);
+                       gradients_ + lp.bias, dx, scratch, parallel_, done);
+        if (optimizer != nullptr) update_parameters(*optimizer, lp.bias, lp.bias_count);
         break;
+      }
       case LayerKind::conv2d: {
         const ConvGeometry g = conv_geometry(l, lp.input, n);
         conv2d_backward_filter(g, x, dy, gradients_ + lp.weights, gradients_ + lp.bias, scratch, parallel_);
         if (dx != nullptr) conv2d_backward_input(g, dy, parameters_ + lp.weights, dx, scratch, parallel_);
+        if (optimizer != nullptr)
+          for_ranges(parallel_, lp.weight_count + lp.bias_count, kGrain, [&](std::size_t b, std::size_t e) {
+            update_parameters(*optimizer, lp.weights + b, e - b);
+          });
         break;
       }
       case LayerKind::max_pool:
@@ -263,22 +297,10 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   float* dlogits = floats(plan_.backward[0]);
   const float loss = softmax_cross_entropy(logits, labels, n, plan_.classes, dlogits);
   if (stats != nullptr) *stats = StepStats{loss, count_correct(logits, labels, n, plan_.classes)};
-  const Status b = backward(dlogits, n);
-  if (!b.ok()) return b;
-  float* params = mutable_parameters();
+  // The backward pass updates each layer's parameters once it is done with them.
   ++steps_;
-  if (optimizer.kind == OptimizerKind::adam) {
-    float* m = optimizer_state_;
-    float* v = optimizer_state_ + plan_.parameter_count;
-    for_ranges(parallel_, plan_.parameter_count, kGrain, [&](std::size_t b, std::size_t e) {
-      adam_update(params + b, gradients_ + b, m + b, v + b, e - b, optimizer, steps_);
-    });
-  } else {
-    for_ranges(parallel_, plan_.parameter_count, kGrain, [&](std::size_t b, std::size_t e) {
-      gradient_descent_update(params + b, gradients_ + b, e - b, optimizer.learning_rate);
-    });
-  }
-  return ok_status();
+  parameters_changed();
+  return backward_pass(dlogits, n, &optimizer);
 }
 
 Status Model::predict(const float* input, int n, float* probabilities) {

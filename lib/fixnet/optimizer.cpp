@@ -1,4 +1,7 @@
 // fixnet: gradient descent and Adam, vectorised over the flat parameter block.
+// A last partial vector goes through a zero-padded copy, so every element gets
+// the same arithmetic wherever a range starts or ends: an update applied in
+// pieces has the bits of one update over the whole.
 #include "fixnet/optimizer.h"
 
 #include <cmath>
@@ -9,12 +12,32 @@ namespace fixnet {
 
 using simd::kLanes;
 
+namespace {
+
+// Copies the `rest` < kLanes floats at src into a zero-padded vector's worth.
+struct Padded {
+  alignas(64) float data[kLanes] = {};
+  Padded(const float* src, std::size_t rest) {
+    for (std::size_t j = 0; j < rest; ++j) data[j] = src[j];
+  }
+  void copy_to(float* dst, std::size_t rest) const {
+    for (std::size_t j = 0; j < rest; ++j) dst[j] = data[j];
+  }
+};
+
+}  // namespace
+
 void gradient_descent_update(float* params, const float* grads, std::size_t count, float learning_rate) {
   const simd::Vec rate = simd::broadcast(-learning_rate);
+  auto step = [&](float* p, const float* g) { simd::store(p, simd::mul_add(rate, simd::load(g), simd::load(p))); };
   std::size_t i = 0;
-  for (; i + kLanes <= count; i += kLanes)
-    simd::store(params + i, simd::mul_add(rate, simd::load(grads + i), simd::load(params + i)));
-  for (; i < count; ++i) params[i] -= learning_rate * grads[i];
+  for (; i + kLanes <= count; i += kLanes) step(params + i, grads + i);
+  if (i == count) return;
+  const std::size_t rest = count - i;
+  Padded p(params + i, rest);
+  const Padded g(grads + i, rest);
+  step(p.data, g.data);
+  p.copy_to(params + i, rest);
 }
 
 void adam_update(float* params, const float* grads, float* m, float* v, std::size_t count,
@@ -22,25 +45,27 @@ void adam_update(float* params, const float* grads, float* m, float* v, std::siz
   const double t = double(step);
   const float lr_t = float(double(s.learning_rate) * std::sqrt(1.0 - std::pow(double(s.beta2), t)) /
                            (1.0 - std::pow(double(s.beta1), t)));
-  const float b1 = s.beta1, b2 = s.beta2, c1 = 1.0f - s.beta1, c2 = 1.0f - s.beta2;
-  const simd::Vec vb1 = simd::broadcast(b1), vb2 = simd::broadcast(b2), vc1 = simd::broadcast(c1),
-                  vc2 = simd::broadcast(c2), veps = simd::broadcast(s.epsilon), vlr = simd::broadcast(-lr_t);
+  const simd::Vec vb1 = simd::broadcast(s.beta1), vb2 = simd::broadcast(s.beta2),
+                  vc1 = simd::broadcast(1.0f - s.beta1), vc2 = simd::broadcast(1.0f - s.beta2),
+                  veps = simd::broadcast(s.epsilon), vlr = simd::broadcast(-lr_t);
+  auto update = [&](float* p, const float* g, float* mp, float* vp) {
+    const simd::Vec gi = simd::load(g);
+    const simd::Vec mi = simd::mul_add(vb1, simd::load(mp), simd::mul(vc1, gi));
+    const simd::Vec vi = simd::mul_add(vb2, simd::load(vp), simd::mul(vc2, simd::mul(gi, gi)));
+    simd::store(mp, mi);
+    simd::store(vp, vi);
+    simd::store(p, simd::mul_add(vlr, simd::div(mi, simd::add(simd::sqrt(vi), veps)), simd::load(p)));
+  };
   std::size_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-    const simd::Vec g = simd::load(grads + i);
-    const simd::Vec mi = simd::mul_add(vb1, simd::load(m + i), simd::mul(vc1, g));
-    const simd::Vec vi = simd::mul_add(vb2, simd::load(v + i), simd::mul(vc2, simd::mul(g, g)));
-    simd::store(m + i, mi);
-    simd::store(v + i, vi);
-    const simd::Vec update = simd::div(mi, simd::add(simd::sqrt(vi), veps));
-    simd::store(params + i, simd::mul_add(vlr, update, simd::load(params + i)));
-  }
-  for (; i < count; ++i) {
-    const float g = grads[i];
-    m[i] = b1 * m[i] + c1 * g;
-    v[i] = b2 * v[i] + c2 * (g * g);
-    params[i] -= lr_t * (m[i] / (std::sqrt(v[i]) + s.epsilon));
-  }
+  for (; i + kLanes <= count; i += kLanes) update(params + i, grads + i, m + i, v + i);
+  if (i == count) return;
+  const std::size_t rest = count - i;
+  Padded pp(params + i, rest), mp(m + i, rest), vp(v + i, rest);
+  const Padded g(grads + i, rest);
+  update(pp.data, g.data, mp.data, vp.data);
+  pp.copy_to(params + i, rest);
+  mp.copy_to(m + i, rest);
+  vp.copy_to(v + i, rest);
 }
 
 }  // namespace fixnet
