@@ -91,17 +91,19 @@ struct TestScratch {
 };
 
 // A Parallel that runs every task on this thread, last first, naming worker
-// i % workers: it checks how kernels split work without real threads.
-inline fixnet::Parallel simulated_workers(int workers) {
+// i % workers (or worker 0 for all, when one_runs_all: a worker may run many
+// tasks in turn): it checks how kernels split work without real threads.
+inline fixnet::Parallel simulated_workers(int workers, bool one_runs_all = false) {
   fixnet::Parallel p;
   p.workers = workers;
   p.run = [](void* self, int count, fixnet::ParallelTask task, void* context) {
     const int w = *static_cast<int*>(self);
-    for (int i = count - 1; i >= 0; --i) task(context, i, count, i % w);
+    for (int i = count - 1; i >= 0; --i) task(context, i, count, w > 0 ? i % w : 0);
   };
   static int stored[65];
   stored[workers] = workers;
-  p.self = &stored[workers];
+  static const int all_on_first = 0;  // w = 0 names worker 0 for every task
+  p.self = one_runs_all ? const_cast<int*>(&all_on_first) : &stored[workers];
   return p;
 }
 

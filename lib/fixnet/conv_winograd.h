@@ -260,23 +260,22 @@ struct WinogradConv {
 // with the forward pass's B^T (the same points give the same matrix) and G',
 // A' (filter_1d<4>, output_1d<5>). Summed over tiles first, as 64
 // products [channels, tiles] x [tiles, filters], then transformed once.
-// Needs conv2d_winograd_filter_floats(g) shared floats for those sums and
-// conv2d_winograd_gradient_floats(g) per worker.
+// Needs conv2d_winograd_gradient_floats(g) per worker.
 struct WinogradFilterGradient {
   ConvGeometry g;
   const float* x;   // [n, in_h, in_w, channels]
   const float* dy;  // [n, out_h, out_w, filters]
   float* dw;        // [5, 5, channels, filters]
 
-  // h[e, t - t0, f - f0] = (G' dy-tile G'^T)[e] for tiles [t0, t1), filters [f0, f1).
-  void transform_gradients(const WinogradConv& tiles, int t0, int t1, int f0, int f1, float* h) const {
+  // h[e, t - t0, f] = (G' dy-tile G'^T)[e] for tiles [t0, t1), all filters.
+  void transform_gradients(const WinogradConv& tiles, int t0, int t1, float* h) const {
     using simd::Vec;
-    const int filters = g.output.channels, out_h = g.output.height, out_w = g.output.width, width = f1 - f0;
+    const int filters = g.output.channels, out_h = g.output.height, out_w = g.output.width;
     const Vec zero = simd::zero();
     for (int t = t0; t < t1; ++t) {
       const WinogradConv::Tile at = tiles.tile(t);
       const float* dyi = dy + std::ptrdiff_t(at.image) * g.output.size();
-      for (int f = f0; f < f1; f += kLanes) {
+      for (int f = 0; f < filters; f += kLanes) {
         Vec d[16], half[32], out[64];
         for (int a = 0; a < 4; ++a)
           for (int b = 0; b < 4; ++b) {
@@ -287,54 +286,80 @@ struct WinogradFilterGradient {
         for (int b = 0; b < 4; ++b) winograd::filter_1d<4>(d + b, 4, half + b, 4);          // G' h: [8, 4]
         for (int a = 0; a < 8; ++a) winograd::filter_1d<4>(half + a * 4, 1, out + a * 8, 1);  // (G' h) G'^T
         for (int e = 0; e < kWinogradPoints; ++e)
-          simd::store(h + (std::ptrdiff_t(e) * kWinogradTiles + (t - t0)) * width + (f - f0), out[e]);
+          simd::store(h + (std::ptrdiff_t(e) * kWinogradTiles + (t - t0)) * filters + f, out[e]);
       }
     }
   }
 
-  // Filters [f0, f1): sums[e, c, f] over all tiles, block by block, then
-  // dw = A'^T sums A'; scratch holds one block's transforms.
-  void run_filters(int f0, int f1, float* sums, float* scratch) const {
-    using simd::Vec;
-    const int channels = g.input.channels, filters = g.output.channels, width = f1 - f0;
+  // sums[e, c, f] over tiles [t0, t1), all filters, kWinogradTiles at a
+  // time; v holds one block's transforms.
+  void sum_tiles(int t0, int t1, float* sums, float* v) const {
+    const int channels = g.input.channels, filters = g.output.channels;
     const WinogradConv tiles{g, x, nullptr, nullptr, nullptr, false};
-    const int count = g.n * tiles.tiles_y() * tiles.tiles_x();
-    float* v = scratch;
     float* h = v + std::size_t(kWinogradPoints) * kWinogradTiles * channels;
-    for (int t0 = 0; t0 < count; t0 += kWinogradTiles) {
-      const int t1 = min_int(count, t0 + kWinogradTiles);
-      tiles.transform_inputs(t0, t1, v);
-      transform_gradients(tiles, t0, t1, f0, f1, h);
+    for (int b0 = t0; b0 < t1; b0 += kWinogradTiles) {
+      const int b1 = min_int(t1, b0 + kWinogradTiles);
+      tiles.transform_inputs(b0, b1, v);
+      transform_gradients(tiles, b0, b1, h);
       for (int e = 0; e < kWinogradPoints; ++e)
         for (int c = 0; c < channels; c += kConvRows) {
-          const SegmentedA a{v + std::ptrdiff_t(e) * kWinogradTiles * channels + c, 1, t1 - t0, 0, 1, channels};
-          for (int j = f0; j < f1; j += kConvWidth)
+          const SegmentedA a{v + std::ptrdiff_t(e) * kWinogradTiles * channels + c, 1, b1 - b0, 0, 1, channels};
+          for (int j = 0; j < filters; j += kConvWidth)
             direct_rows<kConvRows>(min_int(kConvRows, channels - c), a,
-                                   h + std::ptrdiff_t(e) * kWinogradTiles * width + (j - f0), width,
-                                   TileC{sums + (std::ptrdiff_t(e) * channels + c) * filters + j, filters, t0 > 0,
+                                   h + std::ptrdiff_t(e) * kWinogradTiles * filters + j, filters,
+                                   TileC{sums + (std::ptrdiff_t(e) * channels + c) * filters + j, filters, b0 > t0,
                                          nullptr, false});
         }
     }
+  }
+
+  // dw = A'^T m A' for channels [c0, c1), m[e] the sum of the parts' sums
+  // (part 0 first).
+  void transform_sums(int c0, int c1, const float* const* sums, int parts) const {
+    using simd::Vec;
+    const int channels = g.input.channels, filters = g.output.channels;
     const std::ptrdiff_t tap = std::ptrdiff_t(channels) * filters;
-    for (int c = 0; c < channels; ++c)
-      for (int f = f0; f < f1; f += kLanes) {
+    for (int c = c0; c < c1; ++c)
+      for (int f = 0; f < filters; f += kLanes) {
         Vec m[64], half[40], out[25];
-        for (int e = 0; e < kWinogradPoints; ++e) m[e] = simd::load(sums + (std::ptrdiff_t(e) * channels + c) * filters + f);
+        for (int e = 0; e < kWinogradPoints; ++e) {
+          const std::ptrdiff_t at = (std::ptrdiff_t(e) * channels + c) * filters + f;
+          m[e] = simd::load(sums[0] + at);
+          for (int p = 1; p < parts; ++p) m[e] = simd::add(m[e], simd::load(sums[p] + at));
+        }
         for (int b = 0; b < 8; ++b) winograd::output_1d<5>(m + b, 8, half + b, 8);        // A'^T m: [5, 8]
         for (int a = 0; a < 5; ++a) winograd::output_1d<5>(half + a * 8, 1, out + a * 5, 1);  // (A'^T m) A'
         for (int k = 0; k < 25; ++k) simd::store(dw + k * tap + std::ptrdiff_t(c) * filters + f, out[k]);
       }
   }
 
-  // Runs on `parallel`: workers take ranges of filter tiles, each summing
-  // every tile in order (the same sums on any number of workers); `sums` is
-  // shared, scratch[worker] per worker. Needs g.n >= 1.
-  void run(float* sums, float* const* scratch, const Parallel& parallel) const {
-    const int blocks = g.output.channels / kConvWidth, parts = min_int(parallel.active_workers(), blocks);
-    auto part = [&](int p, int, int worker) {
-      run_filters(p * blocks / parts * kConvWidth, (p + 1) * blocks / parts * kConvWidth, sums, scratch[worker]);
+  // Runs on `parallel`: each task sums an even share of the tile blocks
+  // (transforming only its own tiles), then tasks transform the sums of
+  // shares of the channels. scratch[w] holds conv2d_winograd_gradient_floats(g)
+  // for each of the active workers. The result depends on the number of
+  // active workers (the order of the sums), not on which worker runs what.
+  // Needs g.n >= 1.
+  void run(float* const* scratch, const Parallel& parallel) const {
+    const WinogradConv tiles{g, x, nullptr, nullptr, nullptr, false};
+    const int count = g.n * tiles.tiles_y() * tiles.tiles_x(), blocks = ceil_div(count, kWinogradTiles);
+    const int parts = min_int(min_int(parallel.active_workers(), kMaxWorkers), blocks);
+    const std::size_t block_floats =
+        std::size_t(kWinogradPoints) * kWinogradTiles * std::size_t(g.input.channels + g.output.channels);
+    // Part p's sums sit past the block transforms in scratch[p], not in its
+    // worker's: a worker may run several parts one after another.
+    float* sums[kMaxWorkers] = {};
+    for (int p = 0; p < parts; ++p) sums[p] = scratch[p] + block_floats;
+    auto share = [&](int p, int, int worker) {
+      const int t0 = min_int(count, p * blocks / parts * kWinogradTiles);
+      const int t1 = min_int(count, (p + 1) * blocks / parts * kWinogradTiles);
+      sum_tiles(t0, t1, sums[p], scratch[worker]);
     };
-    parallel_for(parallel, parts, part);
+    parallel_for(parallel, parts, share);
+    const int channels = g.input.channels, channel_parts = min_int(parallel.active_workers(), channels);
+    auto transform = [&](int p, int, int) {
+      transform_sums(p * channels / channel_parts, (p + 1) * channels / channel_parts, sums, parts);
+    };
+    parallel_for(parallel, channel_parts, transform);
   }
 };
 

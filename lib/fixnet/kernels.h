@@ -132,11 +132,13 @@ constexpr std::size_t conv2d_winograd_worker_floats(const ConvGeometry& g) {
 
 // Floats per worker of the Winograd filter gradient: one block's transformed
 // inputs [64, kWinogradTiles, channels] and output gradients
-// [64, kWinogradTiles, filters].
+// [64, kWinogradTiles, filters], and the worker's sums over its tiles
+// [64, channels, filters].
 constexpr std::size_t conv2d_winograd_gradient_floats(const ConvGeometry& g) {
   if (!conv2d_winograd_applies(g)) return 0;
-  return std::size_t(gemm::kWinogradPoints) * std::size_t(gemm::kWinogradTiles) *
-         std::size_t(g.input.channels + g.output.channels);
+  return std::size_t(gemm::kWinogradPoints) *
+         (std::size_t(gemm::kWinogradTiles) * std::size_t(g.input.channels + g.output.channels) +
+          std::size_t(g.input.channels) * std::size_t(g.output.channels));
 }
 
 // The forward product of a convolution whose filters, if it goes by
@@ -186,7 +188,6 @@ constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
   }
   GemmNeeds filter_gradient = gemm_needs(taps * g.input.channels, g.output.channels, positions, workers);
   filter_gradient.a = max_size(filter_gradient.a, conv2d_winograd_gradient_floats(g));
-  filter_gradient.b = max_size(filter_gradient.b, conv2d_winograd_filter_floats(g));  // the sums over tiles
   return max_needs(max_needs(conv2d_forward_needs(g, workers), filter_gradient), input_gradient);
 }
 

@@ -5,6 +5,9 @@
 
 namespace fixnet {
 
+// The most workers a plan reserves scratch for (and a kernel splits sums among).
+constexpr int kMaxWorkers = 64;
+
 // One task: do part `index` of `count`, on worker number `worker` (< workers).
 using ParallelTask = void (*)(void* context, int index, int count, int worker);
 

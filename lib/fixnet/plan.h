@@ -18,7 +18,6 @@
 namespace fixnet {
 
 constexpr std::size_t kArenaAlignment = 64;  // the arena's start must be aligned to this
-constexpr int kMaxWorkers = 64;
 constexpr std::size_t kNoBuffer = ~std::size_t(0);
 
 // How a model will be used.
