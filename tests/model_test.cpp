@@ -159,6 +159,42 @@ TEST_CASE("one seed gives bit-identical parameters after training steps") {
   CHECK(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)) != 0);
 }
 
+TEST_CASE("the update inside the weight-gradient multiply (several workers) equals the pass after it (one)") {
+  // Dense products give the same bits on any worker count, so any difference
+  // comes from the update: a block missed or updated twice, or the weights
+  // changed before the input gradient used them. The second layer's gradient
+  // spans two column panels on wide-vector builds, so pieces are part rows.
+  const ModelSpec spec{Dims{10, 20, 1}, {flatten(), dense(64, truncated_normal_init(0.1f)), relu(),
+                                         dense(1040, truncated_normal_init(0.1f))}};
+  for (const OptimizerKind kind : {OptimizerKind::adam, OptimizerKind::gradient_descent}) {
+    auto train = [&](int workers) {
+      const PlanOptions options{6, kind, workers};
+      const Plan p = plan(spec, options);
+      fixnet_test::TestArena arena(p.bytes);
+      Model model;
+      REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
+      REQUIRE(model.set_parallel(fixnet_test::simulated_workers(workers)).ok());
+      Rng rng(5);
+      model.initialize_parameters(rng);
+      OptimizerSettings settings;
+      settings.kind = kind;
+      settings.learning_rate = 0.01f;
+      for (int step = 0; step < 3; ++step) {
+        const std::vector<float> input = random_values(6 * 200, 300 + std::uint64_t(step));
+        std::uint8_t labels[6];
+        for (int i = 0; i < 6; ++i) labels[i] = std::uint8_t(step * 40 + i * 17);
+        REQUIRE(model.train_step(input.data(), labels, 6, settings, rng, nullptr).ok());
+      }
+      return std::vector<float>(model.parameters(), model.parameters() + model.parameter_count());
+    };
+    const std::vector<float> after = train(1);
+    for (int workers : {2, 3}) {
+      CAPTURE(workers);
+      CHECK(train(workers) == after);
+    }
+  }
+}
+
 TEST_CASE("inference can read parameters the model never copies (firmware flash)") {
   const ModelSpec spec = mnist::softmax_spec();
   std::vector<float> flash(7850, 0.0f);

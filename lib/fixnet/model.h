@@ -106,11 +106,17 @@ class Model {
   float* floats(std::size_t offset) { return reinterpret_cast<float*>(bytes_ + offset); }
   // The activations a layer reads: the previous layer's output, or the model input.
   const float* layer_input(int layer, const float* input);
-  // backward(); with an optimizer, each layer's parameters are also updated
-  // (step steps_) as soon as the pass no longer needs them.
-  Status backward_pass(float* logits_gradient, int n, const OptimizerSettings* optimizer);
-  // One optimizer step (number steps_) on parameters [first, first + count), serially.
-  void update_parameters(const OptimizerSettings& optimizer, std::size_t first, std::size_t count);
+  // An optimizer step's constants, made once per train_step.
+  struct Update {
+    OptimizerKind kind;
+    float learning_rate;  // gradient descent's
+    AdamStep adam;
+  };
+  // backward(); with an update, each layer's parameters also take it as soon
+  // as the pass no longer needs them.
+  Status backward_pass(float* logits_gradient, int n, const Update* update);
+  // The update on parameters [first, first + count), serially.
+  void update_parameters(const Update& update, std::size_t first, std::size_t count);
 
   Plan plan_{};
   std::uint8_t* bytes_ = nullptr;

@@ -40,14 +40,17 @@ void gradient_descent_update(float* params, const float* grads, std::size_t coun
   p.copy_to(params + i, rest);
 }
 
-void adam_update(float* params, const float* grads, float* m, float* v, std::size_t count,
-                 const OptimizerSettings& s, std::int64_t step) {
+AdamStep adam_step(const OptimizerSettings& s, std::int64_t step) {
   const double t = double(step);
-  const float lr_t = float(double(s.learning_rate) * std::sqrt(1.0 - std::pow(double(s.beta2), t)) /
-                           (1.0 - std::pow(double(s.beta1), t)));
+  const double rate = double(s.learning_rate) * std::sqrt(1.0 - std::pow(double(s.beta2), t)) /
+                      (1.0 - std::pow(double(s.beta1), t));
+  return AdamStep{float(rate), s.beta1, s.beta2, s.epsilon};
+}
+
+void adam_update(float* params, const float* grads, float* m, float* v, std::size_t count, const AdamStep& s) {
   const simd::Vec vb1 = simd::broadcast(s.beta1), vb2 = simd::broadcast(s.beta2),
                   vc1 = simd::broadcast(1.0f - s.beta1), vc2 = simd::broadcast(1.0f - s.beta2),
-                  veps = simd::broadcast(s.epsilon), vlr = simd::broadcast(-lr_t);
+                  veps = simd::broadcast(s.epsilon), vlr = simd::broadcast(-s.rate);
   auto update = [&](float* p, const float* g, float* mp, float* vp) {
     const simd::Vec gi = simd::load(g);
     const simd::Vec mi = simd::mul_add(vb1, simd::load(mp), simd::mul(vc1, gi));

@@ -25,11 +25,16 @@ constexpr std::size_t optimizer_state_per_parameter(OptimizerKind kind) {
 // params -= learning_rate * grads.
 void gradient_descent_update(float* params, const float* grads, std::size_t count, float learning_rate);
 
-// One Adam step (step counts from 1), as tf.train.AdamOptimizer:
-//   lr_t = lr * sqrt(1 - beta2^step) / (1 - beta1^step)
+// Adam's constants for one step (step counts from 1), as tf.train.AdamOptimizer:
+//   rate = lr * sqrt(1 - beta2^step) / (1 - beta1^step)
+struct AdamStep {
+  float rate, beta1, beta2, epsilon;
+};
+AdamStep adam_step(const OptimizerSettings& settings, std::int64_t step);
+
+// One Adam step:
 //   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g*g
-//   params -= lr_t * m / (sqrt(v) + epsilon)
-void adam_update(float* params, const float* grads, float* m, float* v, std::size_t count,
-                 const OptimizerSettings& settings, std::int64_t step);
+//   params -= rate * m / (sqrt(v) + epsilon)
+void adam_update(float* params, const float* grads, float* m, float* v, std::size_t count, const AdamStep& step);
 
 }  // namespace fixnet

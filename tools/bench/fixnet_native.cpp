@@ -282,7 +282,7 @@ void layer_table(int threads) {
   time("pool1 backward", 0, [&] { max_pool_backward(p1, y1.data(), dq1.data(), d1.data()); });
   time("relu1 backward", 0, [&] { relu_backward(d1.size(), y1.data(), d1.data(), d1.data()); });
   time("conv1 filter grad", conv_filter_gradient_mflop(g1), [&] { conv2d_backward_filter(g1, x0.data(), d1.data(), dw1.data(), db1.data(), s, par); });
-  time("adam", 0, [&] { adam_update(params.data(), grads.data(), m.data(), v.data(), params.size(), adam, 7); });
+  time("adam", 0, [&] { adam_update(params.data(), grads.data(), m.data(), v.data(), params.size(), adam_step(adam, 7)); });
   double total = 0;
   for (const Row& r : rows) total += r.ms;
   std::printf("kernels of one CNN training step of 50 (%s, %d thread%s; pooling, relu and adam\n"
