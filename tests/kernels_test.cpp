@@ -260,7 +260,7 @@ TEST_CASE("5x5 convolutions by Winograd's method (forward, both gradients) match
     }
     // With no room for the transforms the direct paths run: they round
     // differently, so the planned scratch did take the Winograd paths.
-    fixnet_test::TestScratch small(1, conv2d_winograd_gradient_floats(g) - 1, conv2d_winograd_filter_floats(g) - 1, 0);
+    fixnet_test::TestScratch small(1, conv2d_winograd_gradient_floats(g, 1) - 1, conv2d_winograd_filter_floats(g) - 1, 0);
     std::vector<float> y_direct(ny);
     conv2d_forward(g, x.data(), w.data(), b.data(), y_direct.data(), false, small.get(), Parallel{});
     CHECK(max_error_of_sums(y_direct.data(), y_ref.data(), y_magnitude.data(), ny) < 1e-5);
@@ -365,6 +365,50 @@ TEST_CASE("a dense layer's gradients match the reference on awkward sizes, dx th
           if (transposed) CHECK(dx == dx_one_worker);
         }
       }
+}
+
+TEST_CASE("a dense layer's weight gradient is handed out in complete pieces, each element once, on every path") {
+  struct Shape {
+    int n, inputs, units, workers;
+  };
+  // No examples; one input row (a sweep) and three (streamed); a long batch
+  // over few tiles (the sum split over K); many row blocks; row blocks
+  // times column parts over two column panels; one row block in column parts.
+  const Shape shapes[] = {{0, 5, 40, 2},  {5, 1, 40, 2},    {5, 3, 40, 2},  {600, 8, 16, 3},
+                          {3, 700, 40, 2}, {4, 150, 1100, 2}, {4, 20, 1100, 2}};
+  for (const Shape& s : shapes) {
+    CAPTURE(s.n);
+    CAPTURE(s.inputs);
+    CAPTURE(s.units);
+    const std::size_t count = std::size_t(s.inputs) * std::size_t(s.units);
+    const std::vector<float> x = random_values(std::size_t(s.n) * s.inputs, 80),
+                             dy = random_values(std::size_t(s.n) * s.units, 81), w(count, 0.5f);
+    std::vector<float> dw(count, -1.0f), seen(count, -1.0f), db(std::size_t(s.units)), dw_plain(count);
+    std::vector<int> times(count, 0);
+    struct Record {
+      const float* dw;
+      float* seen;
+      int* times;
+    } record{dw.data(), seen.data(), times.data()};
+    GradientDone done;
+    done.context = &record;
+    done.call = [](void* context, std::size_t first, std::size_t n) {
+      const Record& r = *static_cast<const Record*>(context);
+      for (std::size_t i = first; i < first + n; ++i) {
+        r.seen[i] = r.dw[i];
+        ++r.times[i];
+      }
+    };
+    fixnet_test::TestScratch scratch(s.workers, dense_gemm_needs(s.n, s.inputs, s.units, s.workers));
+    const Parallel parallel = fixnet_test::simulated_workers(s.workers);
+    dense_backward(s.n, s.inputs, s.units, x.data(), w.data(), dy.data(), dw.data(), db.data(), nullptr,
+                   scratch.get(), parallel, done);
+    dense_backward(s.n, s.inputs, s.units, x.data(), w.data(), dy.data(), dw_plain.data(), db.data(), nullptr,
+                   scratch.get(), parallel);
+    CHECK(std::count(times.begin(), times.end(), 1) == std::ptrdiff_t(count));
+    CHECK(seen == dw);  // each piece was final when handed out
+    CHECK(dw == dw_plain);
+  }
 }
 
 TEST_CASE("element-wise kernels compute their definitions") {

@@ -160,10 +160,11 @@ TEST_CASE("one seed gives bit-identical parameters after training steps") {
 }
 
 TEST_CASE("the update inside the weight-gradient multiply (several workers) equals the pass after it (one)") {
-  // Dense products give the same bits on any worker count, so any difference
-  // comes from the update: a block missed or updated twice, or the weights
-  // changed before the input gradient used them. The second layer's gradient
-  // spans two column panels on wide-vector builds, so pieces are part rows.
+  // These dense products (no sum split over K: batch 6, inputs 200 and 64)
+  // give the same bits on any worker count, so any difference comes from the
+  // update: a block missed or updated twice, or the weights changed before
+  // the input gradient used them. The second layer's gradient is wider than
+  // one column panel, so some pieces are parts of rows.
   const ModelSpec spec{Dims{10, 20, 1}, {flatten(), dense(64, truncated_normal_init(0.1f)), relu(),
                                          dense(1040, truncated_normal_init(0.1f))}};
   for (const OptimizerKind kind : {OptimizerKind::adam, OptimizerKind::gradient_descent}) {

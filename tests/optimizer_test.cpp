@@ -36,11 +36,11 @@ TEST_CASE("two Adam steps equal the hand-computed values") {
   CHECK(p[1] == doctest::Approx(-1.9494192501).epsilon(1e-7));
 }
 
-TEST_CASE("Adam's vector and scalar paths agree across a long array") {
+TEST_CASE("Adam treats a partial last vector as the full ones") {
   OptimizerSettings s;
   s.kind = OptimizerKind::adam;
   s.learning_rate = 1e-3f;
-  constexpr int kCount = 37;  // vector body plus a scalar tail
+  constexpr int kCount = 37;  // whole vectors and a partial one
   float p[kCount], m[kCount] = {}, v[kCount] = {}, g[kCount];
   for (int i = 0; i < kCount; ++i) {
     p[i] = 1.0f;

@@ -101,9 +101,9 @@ inline fixnet::Parallel simulated_workers(int workers, bool one_runs_all = false
     for (int i = count - 1; i >= 0; --i) task(context, i, count, w > 0 ? i % w : 0);
   };
   static int stored[65];
+  static int all_on_first = 0;  // w = 0 names worker 0 for every task
   stored[workers] = workers;
-  static const int all_on_first = 0;  // w = 0 names worker 0 for every task
-  p.self = one_runs_all ? const_cast<int*>(&all_on_first) : &stored[workers];
+  p.self = one_runs_all ? &all_on_first : &stored[workers];
   return p;
 }
 

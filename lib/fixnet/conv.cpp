@@ -233,8 +233,10 @@ void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* 
                             float* db, const GemmScratch& scratch, const Parallel& parallel) {
   const Patches patches = input_patches(g, x);
   const int k = g.kernel_h * g.kernel_w * g.input.channels, f = g.output.channels;
-  if (g.n > 0 && conv2d_winograd_applies(g) && scratch.pack_a_floats >= conv2d_winograd_gradient_floats(g)) {
-    gemm::WinogradFilterGradient{g, x, dy, dw}.run(scratch.pack_a, parallel);
+  if (g.n > 0 && conv2d_winograd_applies(g) &&
+      scratch.pack_a_floats >= conv2d_winograd_gradient_floats(g, parallel.active_workers()) &&
+      scratch.pack_b_floats >= conv2d_winograd_filter_floats(g)) {
+    gemm::WinogradFilterGradient{g, x, dy, dw}.run(scratch.pack_b[0], scratch.pack_a, parallel);
   } else if (direct_fits(g, scratch)) {
     gemm::DirectFilterGradient{g, x, dy, dw}.run(scratch.pack_a, parallel);
   } else {

@@ -260,7 +260,8 @@ struct WinogradConv {
 // with the forward pass's B^T (the same points give the same matrix) and G',
 // A' (filter_1d<4>, output_1d<5>). Summed over tiles first, as 64
 // products [channels, tiles] x [tiles, filters], then transformed once.
-// Needs conv2d_winograd_gradient_floats(g) per worker.
+// Needs conv2d_winograd_gradient_floats(g, workers) per worker and
+// conv2d_winograd_filter_floats(g) shared.
 struct WinogradFilterGradient {
   ConvGeometry g;
   const float* x;   // [n, in_h, in_w, channels]
@@ -293,9 +294,8 @@ struct WinogradFilterGradient {
 
   // sums[e, c, f] over tiles [t0, t1), all filters, kWinogradTiles at a
   // time; v holds one block's transforms.
-  void sum_tiles(int t0, int t1, float* sums, float* v) const {
+  void sum_tiles(const WinogradConv& tiles, int t0, int t1, float* sums, float* v) const {
     const int channels = g.input.channels, filters = g.output.channels;
-    const WinogradConv tiles{g, x, nullptr, nullptr, nullptr, false};
     float* h = v + std::size_t(kWinogradPoints) * kWinogradTiles * channels;
     for (int b0 = t0; b0 < t1; b0 += kWinogradTiles) {
       const int b1 = min_int(t1, b0 + kWinogradTiles);
@@ -333,26 +333,24 @@ struct WinogradFilterGradient {
       }
   }
 
-  // Runs on `parallel`: each task sums an even share of the tile blocks
-  // (transforming only its own tiles), then tasks transform the sums of
-  // shares of the channels. scratch[w] holds conv2d_winograd_gradient_floats(g)
-  // for each of the active workers. The result depends on the number of
-  // active workers (the order of the sums), not on which worker runs what.
-  // Needs g.n >= 1.
-  void run(float* const* scratch, const Parallel& parallel) const {
+  // Runs on `parallel`: task p sums an even share of the tile blocks
+  // (transforming only its own tiles) with scratch[p] for its transforms,
+  // into `shared` (p = 0) or past them in scratch[p]; then tasks transform
+  // the parts' sums for shares of the channels. The result depends on the
+  // number of active workers (the order of the sums), not on which worker
+  // runs what. Needs g.n >= 1.
+  void run(float* shared, float* const* scratch, const Parallel& parallel) const {
     const WinogradConv tiles{g, x, nullptr, nullptr, nullptr, false};
     const int count = g.n * tiles.tiles_y() * tiles.tiles_x(), blocks = ceil_div(count, kWinogradTiles);
     const int parts = min_int(min_int(parallel.active_workers(), kMaxWorkers), blocks);
     const std::size_t block_floats =
         std::size_t(kWinogradPoints) * kWinogradTiles * std::size_t(g.input.channels + g.output.channels);
-    // Part p's sums sit past the block transforms in scratch[p], not in its
-    // worker's: a worker may run several parts one after another.
-    float* sums[kMaxWorkers] = {};
-    for (int p = 0; p < parts; ++p) sums[p] = scratch[p] + block_floats;
-    auto share = [&](int p, int, int worker) {
+    float* sums[kMaxWorkers] = {shared};
+    for (int p = 1; p < parts; ++p) sums[p] = scratch[p] + block_floats;
+    auto share = [&](int p, int, int) {
       const int t0 = min_int(count, p * blocks / parts * kWinogradTiles);
       const int t1 = min_int(count, (p + 1) * blocks / parts * kWinogradTiles);
-      sum_tiles(t0, t1, sums[p], scratch[worker]);
+      sum_tiles(tiles, t0, t1, sums[p], scratch[p]);
     };
     parallel_for(parallel, parts, share);
     const int channels = g.input.channels, channel_parts = min_int(parallel.active_workers(), channels);

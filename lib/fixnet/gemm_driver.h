@@ -34,9 +34,12 @@ inline void with_rows(int rows, const F& f) {
 
 // What happens to each C tile: overwrite or accumulate; add a per-column bias
 // (only when overwriting); clamp at zero after the last K block. Then, if
-// `done` is set, it is called on each block of C whose sums are complete
-// (rows [row0, row0 + rows), columns [col0, col0 + cols)), once per element,
-// by the worker that wrote the block, while the block is still in its cache.
+// `done` is set, it is called once on each block of C whose sums are
+// complete (rows [row0, row0 + rows), columns [col0, col0 + cols); the
+// blocks cover C once), by the worker that wrote the block, while it is
+// still in its cache; paths that finish C in one go (no K, at most
+// kStreamRows rows, a sum split over K) call it once on all of C, after
+// their tasks, on the calling thread.
 struct Epilogue {
   bool accumulate = false;
   const float* bias = nullptr;  // [N] or null

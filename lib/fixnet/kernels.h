@@ -60,15 +60,17 @@ void matmul_reference(int m, int n, int k, const float* a, const float* b, float
 void dense_forward(int n, int inputs, int units, const float* x, const float* w, const float* b,
                    float* y, bool relu, const GemmScratch& scratch, const Parallel& parallel);
 // Called on each piece of a weight gradient as soon as it is complete, by the
-// worker that computed it: elements [first, first + count) of dw. A parameter
-// update run there reads the piece from cache, not from memory.
+// worker that computed it (see gemm::Epilogue::done): elements
+// [first, first + count) of dw, each once. A parameter update run there
+// reads the piece from cache, not from memory.
 struct GradientDone {
   void (*call)(void* context, std::size_t first, std::size_t count) = nullptr;
   void* context = nullptr;
 };
 
 // dx = dy . w^T unless dx is null, then dw = x^T . dy (calling dw_done on
-// each finished piece, which may therefore change w) and db = column sums of dy.
+// each finished piece, which may therefore change w) and db = column sums of
+// dy. dx must not overlap x or dy.
 void dense_backward(int n, int inputs, int units, const float* x, const float* w, const float* dy,
                     float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
                     GradientDone dw_done = {});
@@ -130,15 +132,16 @@ constexpr std::size_t conv2d_winograd_worker_floats(const ConvGeometry& g) {
          std::size_t(g.input.channels + gemm::kConvWidth);
 }
 
-// Floats per worker of the Winograd filter gradient: one block's transformed
-// inputs [64, kWinogradTiles, channels] and output gradients
-// [64, kWinogradTiles, filters], and the worker's sums over its tiles
-// [64, channels, filters].
-constexpr std::size_t conv2d_winograd_gradient_floats(const ConvGeometry& g) {
+// Floats per worker of the Winograd filter gradient on `workers` threads:
+// one block's transformed inputs [64, kWinogradTiles, channels] and output
+// gradients [64, kWinogradTiles, filters], and with several workers the
+// sums over a part of the tiles [64, channels, filters] (part 0's go in the
+// shared B panel, conv2d_winograd_filter_floats(g)).
+constexpr std::size_t conv2d_winograd_gradient_floats(const ConvGeometry& g, int workers) {
   if (!conv2d_winograd_applies(g)) return 0;
-  return std::size_t(gemm::kWinogradPoints) *
-         (std::size_t(gemm::kWinogradTiles) * std::size_t(g.input.channels + g.output.channels) +
-          std::size_t(g.input.channels) * std::size_t(g.output.channels));
+  return std::size_t(gemm::kWinogradPoints) * std::size_t(gemm::kWinogradTiles) *
+             std::size_t(g.input.channels + g.output.channels) +
+         (workers > 1 ? conv2d_winograd_filter_floats(g) : 0);
 }
 
 // The forward product of a convolution whose filters, if it goes by
@@ -187,7 +190,8 @@ constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
     input_gradient.b = max_size(input_gradient.b, flipped + conv2d_winograd_filter_floats(t));
   }
   GemmNeeds filter_gradient = gemm_needs(taps * g.input.channels, g.output.channels, positions, workers);
-  filter_gradient.a = max_size(filter_gradient.a, conv2d_winograd_gradient_floats(g));
+  filter_gradient.a = max_size(filter_gradient.a, conv2d_winograd_gradient_floats(g, workers));
+  filter_gradient.b = max_size(filter_gradient.b, conv2d_winograd_filter_floats(g));  // part 0's sums
   return max_needs(max_needs(conv2d_forward_needs(g, workers), filter_gradient), input_gradient);
 }
 

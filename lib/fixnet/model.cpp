@@ -22,11 +22,14 @@ void fill(float* data, std::size_t count, Init init, Rng& rng) {
   }
 }
 
-// Calls f(begin, end) on parallel.workers pieces of [0, count), each a
-// multiple of `grain` except the last.
+// Calls f(begin, end) on up to parallel.workers pieces of [0, count), each a
+// multiple of `grain` except the last (one piece, on this thread, for at
+// most a grain).
 template <class F>
 void for_ranges(const Parallel& parallel, std::size_t count, std::size_t grain, F f) {
-  const std::size_t pieces = std::size_t(parallel.workers);
+  const std::size_t grains = (count + grain - 1) / grain, workers = std::size_t(parallel.workers);
+  const std::size_t pieces = grains < workers ? grains : workers;
+  if (pieces == 0) return;
   const std::size_t share = (count + pieces - 1) / pieces;  // rounded up: the pieces cover all of count
   const std::size_t step = (share + grain - 1) / grain * grain;
   auto piece = [&](int i, int, int) {
@@ -174,12 +177,17 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
           if (x != y) std::memcpy(y, x, count * sizeof(float));
           break;
         }
+        // Mask k takes draw k of rng's sequence, whichever worker draws it.
         float* mask = floats(lp.mask_offset);
         const float scale = 1.0f / l.keep_prob;
-        for (std::size_t k = 0; k < count; ++k) mask[k] = rng->uniform() < l.keep_prob ? scale : 0.0f;
+        const Rng start = *rng;
         for_ranges(parallel_, count, kGrain, [&](std::size_t b, std::size_t e) {
+          Rng piece = start;
+          piece.advance(b);
+          for (std::size_t k = b; k < e; ++k) mask[k] = piece.uniform() < l.keep_prob ? scale : 0.0f;
           multiply_elementwise(e - b, x + b, mask + b, y + b);
         });
+        rng->advance(count);
         break;
       }
       case LayerKind::flatten: break;
@@ -305,7 +313,9 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   float* dlogits = floats(plan_.backward[0]);
   const float loss = softmax_cross_entropy(logits, labels, n, plan_.classes, dlogits);
   if (stats != nullptr) *stats = StepStats{loss, count_correct(logits, labels, n, plan_.classes)};
-  // The backward pass updates each layer's parameters once it is done with them.
+  // The backward pass updates each layer's parameters once it is done with
+  // them. It cannot fail part way: the forward pass of these n examples
+  // has just succeeded, which is all it checks.
   ++steps_;
   parameters_changed();
   const Update update{optimizer.kind, optimizer.learning_rate, adam_step(optimizer, steps_)};

@@ -21,6 +21,22 @@ std::uint32_t Rng::next_u32() {
   return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
 }
 
+void Rng::advance(std::uint64_t draws) {
+  // The LCG's step x -> a x + c applied `draws` times is x -> A x + C; A and
+  // C are built by squaring (Brown, "Random number generation with
+  // arbitrary strides", 1994), all modulo 2^64.
+  std::uint64_t a = 6364136223846793005ULL, c = increment_, total_a = 1, total_c = 0;
+  for (; draws > 0; draws >>= 1u) {
+    if (draws & 1u) {
+      total_a *= a;
+      total_c = total_c * a + c;
+    }
+    c = (a + 1) * c;
+    a *= a;
+  }
+  state_ = total_a * state_ + total_c;
+}
+
 float Rng::uniform() { return float(next_u32() >> 8) * (1.0f / 16777216.0f); }
 
 std::uint32_t Rng::below(std::uint32_t bound) {

@@ -16,6 +16,9 @@ class Rng {
   void reseed(std::uint64_t seed);
   // The next 32 uniformly random bits.
   std::uint32_t next_u32();
+  // Skips `draws` calls of next_u32() (uniform() is one), in O(log draws):
+  // pieces of one sequence can be drawn in parallel from copies.
+  void advance(std::uint64_t draws);
   // Uniform in [0, 1), 24 bits of resolution.
   float uniform();
   // Uniform integer in [0, bound), unbiased; bound must be >= 1.
