@@ -206,9 +206,10 @@ TEST_CASE("5x5 convolutions by Winograd's method (forward, both gradients) match
     Padding padding;
     int n;
   };
-  // The tutorial's second layer (one image and three), its input gradient's
-  // shape, tiles cut by odd output sizes, an image smaller than a tile block.
-  const Case cases[] = {{{14, 14, 32}, 64, Padding::same, 1},  {{14, 14, 32}, 64, Padding::same, 3},
+  // The tutorial's second layer (one image, and five: 4 tile blocks, so 3
+  // workers take 3 parts), its input gradient's shape, tiles cut by odd
+  // output sizes, an image smaller than a tile block.
+  const Case cases[] = {{{14, 14, 32}, 64, Padding::same, 1},  {{14, 14, 32}, 64, Padding::same, 5},
                         {{14, 14, 64}, 32, Padding::same, 2},  {{9, 11, 32}, 32, Padding::valid, 2},
                         {{7, 5, 32}, 64, Padding::same, 3},    {{5, 6, 32}, 32, Padding::same, 1}};
   for (const Case& c : cases) {
@@ -254,7 +255,8 @@ TEST_CASE("5x5 convolutions by Winograd's method (forward, both gradients) match
       // The filter gradient's sum order follows the worker count only, not
       // which worker runs which task.
       std::vector<float> dw_one_worker(w.size());
-      conv2d_backward_filter(g, x.data(), dy.data(), dw_one_worker.data(), db.data(), scratch.get(),
+      fixnet_test::TestScratch fresh(workers, conv2d_gemm_needs(g, workers));  // nothing left from the runs above
+      conv2d_backward_filter(g, x.data(), dy.data(), dw_one_worker.data(), db.data(), fresh.get(),
                              fixnet_test::simulated_workers(workers, true));
       CHECK(dw_one_worker == dw);
     }
@@ -414,18 +416,27 @@ TEST_CASE("a dense layer's weight gradient is handed out in complete pieces, eac
 TEST_CASE("element-wise kernels compute their definitions") {
   const std::size_t count = 37;
   const std::vector<float> x = random_values(count, 40), dy = random_values(count, 41);
-  std::vector<float> y(count), dx(count), sums(5);
+  std::vector<float> y(count), dx(count);
   relu_forward(count, x.data(), y.data());
   relu_backward(count, y.data(), dy.data(), dx.data());
   for (std::size_t i = 0; i < count; ++i) {
     CHECK(y[i] == (x[i] > 0 ? x[i] : 0.0f));
     CHECK(dx[i] == (x[i] > 0 ? dy[i] : 0.0f));
   }
-  column_sums(7, 5, x.data(), sums.data());
-  for (int j = 0; j < 5; ++j) {
-    float s = 0;
-    for (int i = 0; i < 7; ++i) s += x[std::size_t(i * 5 + j)];
-    CHECK(sums[std::size_t(j)] == doctest::Approx(s).epsilon(1e-6));
+  // Columns of whole vectors and a partial one, shared among 1-3 workers.
+  const std::vector<float> m = random_values(7 * 37, 42);
+  std::vector<float> first;
+  for (int workers : {1, 2, 3}) {
+    CAPTURE(workers);
+    std::vector<float> column(37, -1.0f);
+    column_sums(7, 37, m.data(), column.data(), fixnet_test::simulated_workers(workers));
+    for (int j = 0; j < 37; ++j) {
+      float s = 0;
+      for (int i = 0; i < 7; ++i) s += m[std::size_t(i * 37 + j)];
+      CHECK(column[std::size_t(j)] == doctest::Approx(s).epsilon(1e-6));
+    }
+    if (workers == 1) first = column;
+    CHECK(column == first);
   }
 }
 
@@ -449,16 +460,26 @@ TEST_CASE("work split among workers gives the serial results") {
       matmul_reference(s.m, s.n, s.k, a.data(), b.data(), c_ref.data(), true);
       CHECK(max_relative_error(c.data(), c_ref.data(), c.size()) < 1e-4);
     }
-    // The tutorial CNN's first layer: its filter gradient splits the sum over K.
+    // The tutorial CNN's first layer: its filter gradient splits the images
+    // (whichever worker runs a part), or the tiles when the scratch has no
+    // room for the parts' sums.
     const LayerSpec layer = conv2d(32, 5, 5, 1, Padding::same);
     const ConvGeometry g = conv_geometry(layer, Dims{28, 28, 1}, 4);
     const std::size_t ny = std::size_t(g.n) * g.output.size();
     const std::vector<float> x = random_values(std::size_t(g.n) * 784, 53), dy = random_values(ny, 54),
                              w = random_values(800, 55), bias = random_values(32, 56);
-    std::vector<float> dw(800), dw_ref(800), db(32), db_ref(32), y(ny), y_ref(ny);
+    std::vector<float> dw(800), dw_ref(800), db(32), db_ref(32), y(ny), y_ref(ny), dw_one_worker(800), dw_tiles(800);
     conv2d_backward_filter(g, x.data(), dy.data(), dw.data(), db.data(), scratch.get(), parallel);
     conv2d_backward_filter_reference(g, x.data(), dy.data(), dw_ref.data(), db_ref.data());
-    CHECK(max_error_of_sums(dw.data(), dw_ref.data(), filter_gradient_magnitudes(g, x, dy).data(), dw.size()) < 1e-5);
+    const std::vector<float> dw_magnitude = filter_gradient_magnitudes(g, x, dy);
+    CHECK(max_error_of_sums(dw.data(), dw_ref.data(), dw_magnitude.data(), dw.size()) < 1e-5);
+    fixnet_test::TestScratch fresh(workers);  // nothing left in it from the run above
+    conv2d_backward_filter(g, x.data(), dy.data(), dw_one_worker.data(), db.data(), fresh.get(),
+                           fixnet_test::simulated_workers(workers, true));
+    CHECK(dw_one_worker == dw);
+    fixnet_test::TestScratch no_room(workers, conv2d_direct_gradient_floats(g, 1), 1 << 16, 0);
+    conv2d_backward_filter(g, x.data(), dy.data(), dw_tiles.data(), db.data(), no_room.get(), parallel);
+    CHECK(max_error_of_sums(dw_tiles.data(), dw_ref.data(), dw_magnitude.data(), dw.size()) < 1e-5);
     conv2d_forward(g, x.data(), w.data(), bias.data(), y.data(), true, scratch.get(), parallel);
     conv2d_forward_reference(g, x.data(), w.data(), bias.data(), y_ref.data());
     for (float& v : y_ref) v = std::fmax(v, 0.0f);
@@ -470,7 +491,7 @@ TEST_CASE("work split among workers gives the serial results") {
     conv2d_forward(g2, x2.data(), w2.data(), bias2.data(), y2.data(), false, scratch.get(), parallel);
     conv2d_forward_reference(g2, x2.data(), w2.data(), bias2.data(), y2_ref.data());
     CHECK(max_error_of_sums(y2.data(), y2_ref.data(), forward_magnitudes(g2, x2, w2, bias2).data(), y2.size()) < 1e-5);
-    // Its gradients: workers take ranges of filter tiles, or rows of dx.
+    // Its gradients: workers take shares of the tiles, or rows of dx.
     std::vector<float> dw2(w2.size()), dw2_ref(w2.size()), db2(64), db2_ref(64), dx2(x2.size()), dx2_ref(x2.size());
     conv2d_backward_filter(g2, x2.data(), y2.data(), dw2.data(), db2.data(), scratch.get(), parallel);
     conv2d_backward_filter_reference(g2, x2.data(), y2.data(), dw2_ref.data(), db2_ref.data());

@@ -238,13 +238,13 @@ void conv2d_backward_filter(const ConvGeometry& g, const float* x, const float* 
       scratch.pack_b_floats >= conv2d_winograd_filter_floats(g)) {
     gemm::WinogradFilterGradient{g, x, dy, dw}.run(scratch.pack_b[0], scratch.pack_a, parallel);
   } else if (direct_fits(g, scratch)) {
-    gemm::DirectFilterGradient{g, x, dy, dw}.run(scratch.pack_a, parallel);
+    gemm::DirectFilterGradient{g, x, dy, dw}.run(scratch.pack_a, scratch.pack_a_floats, parallel);
   } else {
     const PatchesTransposed a{patches, k};
     gemm::multiply(k, f, patches.rows, a, gemm::StridedB{gemm::Strided{dy, patches.rows, f, f, 1}}, dw, f,
                    gemm::Epilogue{}, scratch, parallel);
   }
-  column_sums(patches.rows, f, dy, db);
+  column_sums(patches.rows, f, dy, db, parallel);
 }
 
 void conv2d_backward_input(const ConvGeometry& g, const float* dy, const float* w, float* dx,

@@ -139,7 +139,7 @@ struct DirectConv {
 // [positions, filters] whose A is the padded input read in place (the
 // kernel_w * channels values of (kx, c) consecutive, positions `channels`
 // apart) and whose B is dy itself. Filters a multiple of kConvWidth; scratch
-// per worker as DirectConv.
+// per worker conv2d_direct_gradient_floats(g, workers).
 struct DirectFilterGradient {
   ConvGeometry g;
   const float* x;   // [n, in_h, in_w, channels]
@@ -150,9 +150,9 @@ struct DirectFilterGradient {
   // blocks outermost so consecutive tiles read the same columns of dy.
   int row_blocks() const { return ceil_div(g.kernel_w * g.input.channels, kConvRows); }
 
-  // Adds image `image`'s share to tiles [t0, t1) of `blocks` row blocks
-  // (overwrites them for image 0).
-  void add_image(int image, int blocks, int t0, int t1, float* band) const {
+  // Adds image `image`'s share to tiles [t0, t1) of `blocks` row blocks of
+  // out (or overwrites them when not accumulating); band holds the padded image.
+  void add_image(int image, int blocks, int t0, int t1, float* band, float* out, bool accumulate) const {
     const int in_h = g.input.height, channels = g.input.channels, out_h = g.output.height, out_w = g.output.width;
     const int filters = g.output.channels, wp = conv2d_padded_width(g), row_floats = wp * channels;
     const int taps_row = g.kernel_w * channels;
@@ -168,26 +168,47 @@ struct DirectFilterGradient {
       const float* a = segments > 0 ? band + std::ptrdiff_t(oy0 + ky - g.pad_top) * row_floats : band;
       const SegmentedA input{a + r0, segments, out_w, row_floats, 1, channels};
       direct_rows<kConvRows>(r1 - r0, input, dy_image + std::ptrdiff_t(oy0) * out_w * filters + j, filters,
-                             TileC{dw + (std::ptrdiff_t(ky) * taps_row + r0) * filters + j, filters, image > 0,
+                             TileC{out + (std::ptrdiff_t(ky) * taps_row + r0) * filters + j, filters, accumulate,
                                    nullptr, false});
     }
   }
 
-  // Runs on `parallel`: each worker owns a range of tiles and sums every
-  // image into them in order (the same sums for any worker count).
-  void run(float* const* pad, const Parallel& parallel) const {
+  // Runs on `parallel`. With several workers and room past each pad[p]'s
+  // band (pad_floats >= conv2d_direct_gradient_floats(g, workers)), task p
+  // sums a share of the images into dw (p = 0) or past its band, and the
+  // parts are then added in order (the result depends on the worker count);
+  // else each task owns a range of tiles and sums every image into them (the
+  // same sums on any worker count, but every task copies every image).
+  void run(float* const* pad, std::size_t pad_floats, const Parallel& parallel) const {
     const int filters = g.output.channels;
+    const std::ptrdiff_t count = std::ptrdiff_t(g.kernel_h) * g.kernel_w * g.input.channels * filters;
     if (g.n <= 0) {  // an empty sum
-      for (std::ptrdiff_t i = 0, count = std::ptrdiff_t(g.kernel_h) * g.kernel_w * g.input.channels * filters;
-           i < count; ++i)
-        dw[i] = 0.0f;
+      for (std::ptrdiff_t i = 0; i < count; ++i) dw[i] = 0.0f;
       return;
     }
     const int blocks = row_blocks(), tiles = filters / kConvWidth * g.kernel_h * blocks;
-    const int parts = min_int(parallel.active_workers(), tiles);
+    const int workers = min_int(parallel.active_workers(), kMaxWorkers);
+    const std::size_t band = conv2d_direct_floats(g);
+    if (workers > 1 && g.n > 1 && pad_floats >= conv2d_direct_gradient_floats(g, workers)) {
+      const int parts = min_int(workers, g.n);
+      auto images = [&](int p, int, int) {
+        float* out = p == 0 ? dw : pad[p] + band;
+        for (int image = p * g.n / parts; image < (p + 1) * g.n / parts; ++image)
+          add_image(image, blocks, 0, tiles, pad[p], out, image > p * g.n / parts);
+      };
+      parallel_for(parallel, parts, images);
+      auto add = [&](int q, int, int) {
+        const std::ptrdiff_t i0 = q * count / parts, i1 = (q + 1) * count / parts;
+        for (int p = 1; p < parts; ++p)
+          for (std::ptrdiff_t i = i0; i < i1; ++i) dw[i] += pad[p][band + std::size_t(i)];
+      };
+      parallel_for(parallel, parts, add);
+      return;
+    }
+    const int parts = min_int(workers, tiles);
     auto task = [&](int p, int, int worker) {
       const int t0 = p * tiles / parts, t1 = (p + 1) * tiles / parts;
-      for (int image = 0; image < g.n; ++image) add_image(image, blocks, t0, t1, pad[worker]);
+      for (int image = 0; image < g.n; ++image) add_image(image, blocks, t0, t1, pad[worker], dw, image > 0);
     };
     parallel_for(parallel, parts, task);
   }

@@ -25,14 +25,36 @@ void multiply_elementwise(std::size_t count, const float* x, const float* mask, 
   for (; i < count; ++i) y[i] = x[i] * mask[i];
 }
 
-void column_sums(int rows, int cols, const float* m, float* sums) {
-  for (int j = 0; j < cols; ++j) sums[j] = 0.0f;
+namespace {
+
+// sums[j] for columns [j0, j1) of m[rows, cols].
+void sum_columns(int rows, int cols, int j0, int j1, const float* m, float* sums) {
+  for (int j = j0; j < j1; ++j) sums[j] = 0.0f;
   for (int i = 0; i < rows; ++i) {
     const float* row = m + std::ptrdiff_t(i) * cols;
-    int j = 0;
-    for (; j + kLanes <= cols; j += kLanes) simd::store(sums + j, simd::add(simd::load(sums + j), simd::load(row + j)));
-    for (; j < cols; ++j) sums[j] += row[j];
+    int j = j0;
+    for (; j + kLanes <= j1; j += kLanes) simd::store(sums + j, simd::add(simd::load(sums + j), simd::load(row + j)));
+    for (; j < j1; ++j) sums[j] += row[j];
   }
+}
+
+}  // namespace
+
+void column_sums(int rows, int cols, const float* m, float* sums, const Parallel& parallel) {
+  struct Split {
+    int rows, cols, vectors, parts;
+    const float* m;
+    float* sums;
+  } split{rows, cols, (cols + kLanes - 1) / kLanes, 1, m, sums};
+  split.parts = parallel.active_workers() < split.vectors ? parallel.active_workers() : split.vectors;
+  parallel.for_each(
+      split.parts,
+      [](void* context, int p, int, int) {
+        const Split& s = *static_cast<const Split*>(context);
+        const int j0 = p * s.vectors / s.parts * kLanes, j1 = (p + 1) * s.vectors / s.parts * kLanes;
+        sum_columns(s.rows, s.cols, j0, j1 < s.cols ? j1 : s.cols, s.m, s.sums);
+      },
+      &split);
 }
 
 }  // namespace fixnet

@@ -69,7 +69,7 @@ void dense_backward(int n, int inputs, int units, const float* x, const float* w
   }
   gemm::multiply(inputs, units, n, transposed(x, inputs, n), gemm::StridedB{row_major(dy, n, units)}, dw, units, e,
                  scratch, parallel);
-  column_sums(n, units, dy, db);
+  column_sums(n, units, dy, db, parallel);
 }
 
 }  // namespace fixnet

@@ -110,6 +110,16 @@ constexpr std::size_t conv2d_direct_floats(const ConvGeometry& g) {
   return std::size_t(g.input.height) * std::size_t(conv2d_padded_width(g)) * std::size_t(g.input.channels);
 }
 
+// Floats per worker of a stride-1 filter gradient without packing on
+// `workers` threads: the padded image and, with several workers, a part's
+// sums over its images (the filters' size); 0 when it packs instead.
+constexpr std::size_t conv2d_direct_gradient_floats(const ConvGeometry& g, int workers) {
+  const std::size_t band = conv2d_direct_floats(g);
+  if (band == 0 || workers <= 1) return band;
+  return band + std::size_t(g.kernel_h) * std::size_t(g.kernel_w) * std::size_t(g.input.channels) *
+                    std::size_t(g.output.channels);
+}
+
 // True when g takes the Winograd path (conv_winograd.h): 5x5, stride 1,
 // channels a whole number of vectors, filters of kernel tiles.
 constexpr bool conv2d_winograd_applies(const ConvGeometry& g) {
@@ -190,7 +200,8 @@ constexpr GemmNeeds conv2d_gemm_needs(const ConvGeometry& g, int workers) {
     input_gradient.b = max_size(input_gradient.b, flipped + conv2d_winograd_filter_floats(t));
   }
   GemmNeeds filter_gradient = gemm_needs(taps * g.input.channels, g.output.channels, positions, workers);
-  filter_gradient.a = max_size(filter_gradient.a, conv2d_winograd_gradient_floats(g, workers));
+  filter_gradient.a = max_size(filter_gradient.a, max_size(conv2d_direct_gradient_floats(g, workers),
+                                                            conv2d_winograd_gradient_floats(g, workers)));
   filter_gradient.b = max_size(filter_gradient.b, conv2d_winograd_filter_floats(g));  // part 0's sums
   return max_needs(max_needs(conv2d_forward_needs(g, workers), filter_gradient), input_gradient);
 }
@@ -241,7 +252,8 @@ void relu_forward(std::size_t count, const float* x, float* y);
 void relu_backward(std::size_t count, const float* y, const float* dy, float* dx);
 // y = x * mask (mask holds 0 or 1/keep_prob); any of them may alias.
 void multiply_elementwise(std::size_t count, const float* x, const float* mask, float* y);
-// sums[j] = sum over rows i of m[i, j], for m[rows, cols].
-void column_sums(int rows, int cols, const float* m, float* sums);
+// sums[j] = sum over rows i of m[i, j], for m[rows, cols]; workers take
+// shares of the columns (each summed in row order: the same on any count).
+void column_sums(int rows, int cols, const float* m, float* sums, const Parallel& parallel);
 
 }  // namespace fixnet
