@@ -43,32 +43,52 @@ void dense_forward(int n, int inputs, int units, const float* x, const float* w,
 }
 
 void dense_backward(int n, int inputs, int units, const float* x, const float* w, const float* dy,
-                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
-                    GradientDone dw_done) {
-  // dx[n, inputs] = dy[n, units] . w^T[units, inputs], before dw_done may change w
+                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel) {
+  // dw[inputs, units] = x^T[inputs, n] . dy[n, units]
+  gemm::multiply(inputs, units, n, transposed(x, inputs, n), gemm::StridedB{row_major(dy, n, units)}, dw,
+                 units, gemm::Epilogue{}, scratch, parallel);
+  column_sums(n, units, dy, db, parallel);
+  // dx[n, inputs] = dy[n, units] . w^T[units, inputs]
   if (dx != nullptr)
     gemm::multiply_by_transpose(n, inputs, units, row_major(dy, n, units), w, units, dx, inputs, scratch, parallel);
-  // dw[inputs, units] = x^T[inputs, n] . dy[n, units]; a block of whole rows
-  // is one piece, else each row's part of it.
-  struct Pieces {
-    GradientDone done;
-    int units;
-  } pieces{dw_done, units};
-  gemm::Epilogue e;
-  if (dw_done.call != nullptr) {
-    e.done_context = &pieces;
-    e.done = [](void* context, int row0, int rows, int col0, int cols) {
-      const Pieces& p = *static_cast<const Pieces*>(context);
-      const std::size_t first = std::size_t(row0) * std::size_t(p.units) + std::size_t(col0);
-      if (cols == p.units) {
-        p.done.call(p.done.context, first, std::size_t(rows) * std::size_t(cols));
-        return;
-      }
-      for (int r = 0; r < rows; ++r) p.done.call(p.done.context, first + std::size_t(r) * std::size_t(p.units), std::size_t(cols));
-    };
+}
+
+void dense_backward_update(int n, int inputs, int units, const float* x, const float* w, const float* dy,
+                           float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
+                           GradientUpdate update) {
+  using gemm::kMC;
+  using gemm::kMR;
+  using gemm::kNR;
+  if (n <= 0 || inputs <= 0 || units <= 0 || n > kMC || dense_update_floats(n, units) > scratch.pack_a_floats ||
+      dense_update_panel_floats(n, units) > scratch.pack_b_floats) {
+    dense_backward(n, inputs, units, x, w, dy, dw, db, dx, scratch, parallel);
+    update.call(update.context, 0, std::size_t(inputs) * std::size_t(units), dw);
+    return;
   }
-  gemm::multiply(inputs, units, n, transposed(x, inputs, n), gemm::StridedB{row_major(dy, n, units)}, dw, units, e,
-                 scratch, parallel);
+  // dy^T packed for dx, then dy packed for the gradient: B slivers read
+  // contiguously, not rows of dy a row's width apart.
+  float* transposed = scratch.pack_b[0];
+  float* slivers = transposed + std::ptrdiff_t(gemm::round_up(n, kNR)) * units;
+  gemm::pack_transposed(row_major(dy, n, units), n, units, transposed);
+  gemm::StridedB{row_major(dy, n, units)}.pack(slivers, 0, n, 0, units);
+  const int blocks = gemm::ceil_div(inputs, kMR), parts = gemm::min_int(parallel.active_workers(), blocks);
+  auto part = [&](int p, int, int worker) {
+    float* a = scratch.pack_a[worker];  // laid out as dense_update_floats() counts
+    float* strip = a + std::ptrdiff_t(n) * kMR;
+    for (int block = p * blocks / parts; block < (p + 1) * blocks / parts; ++block) {
+      const int j0 = block * kMR, rows = gemm::min_int(kMR, inputs - j0);
+      // dx[:, j0..] from w's rows j0.., before update may change them.
+      if (dx != nullptr) gemm::transposed_rows(n, units, j0, rows, w, units, transposed, dx, inputs);
+      // strip = x^T[j0.., n] . dy[n, units]
+      for (int k = 0; k < n; ++k)
+        for (int r = 0; r < kMR; ++r) a[k * kMR + r] = r < rows ? x[std::ptrdiff_t(k) * inputs + j0 + r] : 0.0f;
+      for (int jr = 0; jr < units; jr += kNR)
+        gemm::edge_kernel(n, a, slivers + std::ptrdiff_t(jr) * n, kNR, strip + jr, units, rows,
+                          gemm::min_int(kNR, units - jr), false, nullptr, false);
+      update.call(update.context, std::size_t(j0) * std::size_t(units), std::size_t(rows) * std::size_t(units), strip);
+    }
+  };
+  gemm::parallel_for(parallel, parts, part);
   column_sums(n, units, dy, db, parallel);
 }
 

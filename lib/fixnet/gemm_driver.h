@@ -33,25 +33,12 @@ inline void with_rows(int rows, const F& f) {
 }
 
 // What happens to each C tile: overwrite or accumulate; add a per-column bias
-// (only when overwriting); clamp at zero after the last K block. Then, if
-// `done` is set, it is called once on each block of C whose sums are
-// complete (rows [row0, row0 + rows), columns [col0, col0 + cols); the
-// blocks cover C once), by the worker that wrote the block, while it is
-// still in its cache; paths that finish C in one go (no K, at most
-// kStreamRows rows, a sum split over K) call it once on all of C, after
-// their tasks, on the calling thread.
+// (only when overwriting); clamp at zero after the last K block.
 struct Epilogue {
   bool accumulate = false;
   const float* bias = nullptr;  // [N] or null
   bool relu = false;
-  void (*done)(void* context, int row0, int rows, int col0, int cols) = nullptr;
-  void* done_context = nullptr;
 };
-
-// Epilogue::done on all of C[M, N], for the paths that finish C in one go.
-inline void all_done(const Epilogue& epilogue, int M, int N) {
-  if (epilogue.done != nullptr) epilogue.done(epilogue.done_context, 0, M, 0, N);
-}
 
 // c[R, NR] (=|+=) A . B over kc, starting from the bias row (or zeros) when
 // overwriting: A packed with kMR floats per k (its first R rows used), B rows
@@ -369,7 +356,6 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
         float x = epilogue.bias ? epilogue.bias[j] : 0.0f;
         c[i * ldc + j] = (epilogue.relu && x < 0.0f) ? 0.0f : x;
       }
-    all_done(epilogue, M, N);
     return;
   }
   std::ptrdiff_t ldb = 0;
@@ -380,7 +366,6 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       } else {
         stream_multiply(M, N, K, a, direct, ldb, c, ldc, epilogue, ws, parallel);
       }
-      all_done(epilogue, M, N);
       return;
     }
   }
@@ -421,7 +406,6 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
         for (int p = 1; p < parts; ++p) x += ws.partial[std::ptrdiff_t(p - 1) * M * N + std::ptrdiff_t(i) * N + j];
         c[i * ldc + j] = epilogue.relu && x < 0.0f ? 0.0f : x;
       }
-    all_done(epilogue, M, N);
     return;
   }
 
@@ -470,8 +454,6 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       a.pack(ws.pack_a[worker], ic, mc, pc, kc);
       block_kernels(ws.pack_a[worker], PanelView{slivers_at, direct, ld}, mc, kc, nc, s0, s1,
                     c + std::ptrdiff_t(ic) * ldc + jc, ldc, accumulate, bias, relu);
-      if (epilogue.done != nullptr && pc + kc == K)
-        epilogue.done(epilogue.done_context, ic, mc, jc + s0 * kNR, min_int(nc, s1 * kNR) - s0 * kNR);
     };
     if (row_blocks == 1) {
       // Each task takes all the rows of its own columns and packs their
@@ -609,15 +591,35 @@ inline void rows_in_place_kernel(int kc, const float* __restrict a, std::ptrdiff
     for (int v = 0; v < kNV; ++v) simd::store(c + r * kNR + v * kLanes, acc[r][v]);
 }
 
+// Packs A^T (A[M, K]) into `panel` as kNR-column slivers of all of K.
+inline void pack_transposed(const Strided& a, int M, int K, float* panel) {
+  StridedB{Strided{a.data, a.cols, a.rows, a.col_stride, a.row_stride}}.pack(panel, 0, K, 0, M);
+}
+
+// Columns [j0, j0 + rows) of C[M, ldc] = A . W^T, rows <= kMR, as rows of
+// C^T = W . A^T: W's rows j0.. read in place, A^T from pack_transposed().
+inline void transposed_rows(int M, int K, int j0, int rows, const float* w, std::ptrdiff_t ldw, const float* panel,
+                            float* c, std::ptrdiff_t ldc) {
+  alignas(64) float tile[kMR * kNR];
+  for (int i0 = 0; i0 < M; i0 += kNR) {
+    with_rows<kMR>(rows, [&](auto r) {
+      rows_in_place_kernel<decltype(r)::value>(K, w + std::ptrdiff_t(j0) * ldw, ldw, panel + std::ptrdiff_t(i0) * K,
+                                               tile);
+    });
+    for (int i = i0; i < M && i < i0 + kNR; ++i)
+      for (int r = 0; r < rows; ++r) c[std::ptrdiff_t(i) * ldc + j0 + r] = tile[r * kNR + i - i0];
+  }
+}
+
 // C[M, N] = A[M, K] . W^T for a row-major W[N, K] (a dense layer's input
-// gradient, dy . w^T). With at most kMC rows in C this is computed as
+// gradient, dy . w^T). With at most kMC rows in C, and A^T fitting the
+// planned B panel, this is computed as
 // C^T = W . A^T: W, the large operand, is read in place row by row in address
 // order, kMR rows at a time, and only A^T is packed (as kNR-column slivers,
 // all of K, by the calling thread). Below kNR rows the kernels' columns are
 // partly padding, which still costs less than transposing W. Each C element
 // is one kernel's sum over all of K, so the result does not depend on the
-// worker count. With more rows, or A^T larger than the planned B panel, it
-// is multiply() with W^T packed as B.
+// worker count. Else it is multiply() with W^T packed as B.
 inline void multiply_by_transpose(int M, int N, int K, const Strided& a, const float* w, std::ptrdiff_t ldw,
                                   float* c, std::ptrdiff_t ldc, const Workspace& ws, const Parallel& parallel) {
   const std::size_t panel_floats = std::size_t(round_up(M, kNR)) * std::size_t(K);
@@ -626,21 +628,11 @@ inline void multiply_by_transpose(int M, int N, int K, const Strided& a, const f
     return;
   }
   float* panel = ws.pack_b[0];
-  StridedB{Strided{a.data, a.cols, a.rows, a.col_stride, a.row_stride}}.pack(panel, 0, K, 0, M);
+  pack_transposed(a, M, K, panel);
   const int blocks = ceil_div(N, kMR), parts = min_int(parallel.active_workers(), blocks);
   auto part = [&](int p, int, int) {
-    alignas(64) float tile[kMR * kNR];
-    for (int block = p * blocks / parts; block < (p + 1) * blocks / parts; ++block) {
-      const int j0 = block * kMR, rows = min_int(kMR, N - j0);
-      for (int i0 = 0; i0 < M; i0 += kNR) {
-        with_rows<kMR>(rows, [&](auto r) {
-          rows_in_place_kernel<decltype(r)::value>(K, w + std::ptrdiff_t(j0) * ldw, ldw, panel + std::ptrdiff_t(i0) * K,
-                                                   tile);
-        });
-        for (int i = i0; i < M && i < i0 + kNR; ++i)
-          for (int r = 0; r < rows; ++r) c[std::ptrdiff_t(i) * ldc + j0 + r] = tile[r * kNR + i - i0];
-      }
-    }
+    for (int block = p * blocks / parts; block < (p + 1) * blocks / parts; ++block)
+      transposed_rows(M, K, block * kMR, min_int(kMR, N - block * kMR), w, ldw, panel, c, ldc);
   };
   parallel_for(parallel, parts, part);
 }

@@ -37,10 +37,27 @@ constexpr GemmNeeds max_needs(GemmNeeds x, GemmNeeds y) {
                    max_size(x.partial, y.partial)};
 }
 
-// Forward y = x.w, weight gradient x^T.dy, input gradient dy.w^T.
+// Floats per worker of dense_backward_update's strips: x^T's [n, kMR]
+// packed and the gradient's [kMR, units].
+constexpr std::size_t dense_update_floats(int n, int units) {
+  return std::size_t(gemm::kMR) * (std::size_t(n) + std::size_t(units));
+}
+
+// Floats of dense_backward_update's shared panel: dy^T packed for dx, then
+// dy packed for the gradient (kNR-column slivers, zero past the last column).
+constexpr std::size_t dense_update_panel_floats(int n, int units) {
+  return std::size_t(gemm::round_up(n, gemm::kNR)) * std::size_t(units) +
+         std::size_t(n) * std::size_t(gemm::round_up(units, gemm::kNR));
+}
+
+// Forward y = x.w, weight gradient x^T.dy, input gradient dy.w^T, and the
+// strips of a training step's update as it goes.
 constexpr GemmNeeds dense_gemm_needs(int n, int inputs, int units, int workers) {
-  return max_needs(max_needs(gemm_needs(n, units, inputs, workers), gemm_needs(inputs, units, n, workers)),
-                   gemm_needs(n, inputs, units, workers));
+  GemmNeeds needs = max_needs(max_needs(gemm_needs(n, units, inputs, workers), gemm_needs(inputs, units, n, workers)),
+                              gemm_needs(n, inputs, units, workers));
+  needs.a = max_size(needs.a, dense_update_floats(n, units));
+  needs.b = max_size(needs.b, dense_update_panel_floats(n, units));
+  return needs;
 }
 
 // --- matrix multiply --------------------------------------------------------
@@ -59,21 +76,28 @@ void matmul_reference(int m, int n, int k, const float* a, const float* b, float
 // finite there, as a trained model's weights are).
 void dense_forward(int n, int inputs, int units, const float* x, const float* w, const float* b,
                    float* y, bool relu, const GemmScratch& scratch, const Parallel& parallel);
-// Called on each piece of a weight gradient as soon as it is complete, by the
-// worker that computed it (see gemm::Epilogue::done): elements
-// [first, first + count) of dw, each once. A parameter update run there
-// reads the piece from cache, not from memory.
-struct GradientDone {
-  void (*call)(void* context, std::size_t first, std::size_t count) = nullptr;
+// dw = x^T . dy, db = column sums of dy, and dx = dy . w^T unless dx is null.
+void dense_backward(int n, int inputs, int units, const float* x, const float* w, const float* dy,
+                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel);
+
+// What a training step does with a piece of a weight gradient: elements
+// [first, first + count) of it, whose values are at `gradient`.
+struct GradientUpdate {
+  void (*call)(void* context, std::size_t first, std::size_t count, const float* gradient) = nullptr;
   void* context = nullptr;
 };
 
-// dx = dy . w^T unless dx is null, then dw = x^T . dy (calling dw_done on
-// each finished piece, which may therefore change w) and db = column sums of
-// dy. dx must not overlap x or dy.
-void dense_backward(int n, int inputs, int units, const float* x, const float* w, const float* dy,
-                    float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
-                    GradientDone dw_done = {});
+// dense_backward for a training step that updates w as it goes, in one pass
+// over w: for each strip of kMR rows of w, its columns of dx, then its
+// strip of the weight gradient (in scratch, never stored), handed to
+// `update` while those rows of w are still in cache (update may change
+// them: dx has used them). Each weight is handed over once. When the
+// scratch cannot hold the strips (n <= gemm::kMC, dense_update_floats per
+// worker, dense_update_panel_floats shared), it is dense_backward into dw,
+// then update on all of dw at once.
+void dense_backward_update(int n, int inputs, int units, const float* x, const float* w, const float* dy,
+                           float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
+                           GradientUpdate update);
 
 // --- 2-D convolution -----------------------------------------------------------
 

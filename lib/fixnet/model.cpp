@@ -199,9 +199,8 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
   return ok_status();
 }
 
-void Model::update_parameters(const Update& update, std::size_t first, std::size_t count) {
+void Model::update_parameters(const Update& update, std::size_t first, std::size_t count, const float* grads) {
   float* params = const_cast<float*>(parameters_) + first;
-  const float* grads = gradients_ + first;
   if (update.kind == OptimizerKind::adam) {
     float* m = optimizer_state_ + first;
     adam_update(params, grads, m, m + plan_.parameter_count, count, update.adam);
@@ -223,7 +222,7 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
   // The update on parameters [begin, end), split among the workers.
   auto update_range = [&](std::size_t begin, std::size_t end) {
     for_ranges(parallel_, end - begin, kGrain, [&](std::size_t b, std::size_t e) {
-      update_parameters(*update, begin + b, e - b);
+      update_parameters(*update, begin + b, e - b, gradients_ + begin + b);
     });
   };
   for (int i = plan_.spec.layer_count - 1; i >= 0; --i) {
@@ -234,29 +233,27 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
     float* dx = lp.needs_input_gradient ? spare() : nullptr;
     switch (l.kind) {
       case LayerKind::dense: {
-        // With several workers the weights take the update inside the
-        // multiply, block by block as their gradient is finished (still in
-        // cache, after dx has used them): the workers share memory bandwidth
-        // and this saves a pass over the gradient. One worker streams better
-        // with a pass after the multiply (WebAssembly: 758 against 711
-        // images/s; native within 3%).
-        const bool in_multiply = update != nullptr && parallel_.active_workers() > 1;
+        if (update == nullptr) {
+          dense_backward(n, lp.input.size(), l.units, x, parameters_ + lp.weights, dy, gradients_ + lp.weights,
+                         gradients_ + lp.bias, dx, scratch, parallel_);
+          break;
+        }
+        // One pass over the weights: each strip serves dx, then takes the
+        // update from its gradient, still in cache and never stored.
         struct WeightsUpdate {
           Model* model;
           const Update* update;
           std::size_t weights;
         } weights_update{this, update, lp.weights};
-        GradientDone done;
-        if (in_multiply) {
-          done.context = &weights_update;
-          done.call = [](void* context, std::size_t first, std::size_t count) {
-            const WeightsUpdate& u = *static_cast<const WeightsUpdate*>(context);
-            u.model->update_parameters(*u.update, u.weights + first, count);
-          };
-        }
-        dense_backward(n, lp.input.size(), l.units, x, parameters_ + lp.weights, dy, gradients_ + lp.weights,
-                       gradients_ + lp.bias, dx, scratch, parallel_, done);
-        if (update != nullptr) update_range(in_multiply ? lp.bias : lp.weights, lp.bias + lp.bias_count);
+        GradientUpdate strips;
+        strips.context = &weights_update;
+        strips.call = [](void* context, std::size_t first, std::size_t count, const float* gradient) {
+          const WeightsUpdate& u = *static_cast<const WeightsUpdate*>(context);
+          u.model->update_parameters(*u.update, u.weights + first, count, gradient);
+        };
+        dense_backward_update(n, lp.input.size(), l.units, x, parameters_ + lp.weights, dy, gradients_ + lp.weights,
+                              gradients_ + lp.bias, dx, scratch, parallel_, strips);
+        update_range(lp.bias, lp.bias + lp.bias_count);
         break;
       }
       case LayerKind::conv2d: {

@@ -87,7 +87,9 @@ class Model {
   // Tells the model its parameters were written through a pointer kept from
   // an earlier mutable_parameters().
   void parameters_changed() { ++parameters_version_; }
-  // Gradients of the last train_step, laid out like parameters(); null for inference.
+  // Gradients of the last backward(), laid out like parameters(); null for
+  // inference. (train_step keeps only some: it updates a dense layer's
+  // weights from strips of their gradient it never stores.)
   const float* gradients() const { return gradients_; }
   LayerParameters layer_parameters(int layer) const;
   // Completed optimizer steps since the parameters were set.
@@ -115,8 +117,9 @@ class Model {
   // backward(); with an update, each layer's parameters also take it as soon
   // as the pass no longer needs them.
   Status backward_pass(float* logits_gradient, int n, const Update* update);
-  // The update on parameters [first, first + count), serially.
-  void update_parameters(const Update& update, std::size_t first, std::size_t count);
+  // The update on parameters [first, first + count) from their gradients
+  // at grads, serially.
+  void update_parameters(const Update& update, std::size_t first, std::size_t count, const float* grads);
 
   Plan plan_{};
   std::uint8_t* bytes_ = nullptr;
