@@ -56,13 +56,19 @@ void dense_backward(int n, int inputs, int units, const float* x, const float* w
 void dense_backward_update(int n, int inputs, int units, const float* x, const float* w, const float* dy,
                            float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
                            GradientUpdate update) {
-  using gemm::kMC;
   using gemm::kMR;
   using gemm::kNR;
-  if (n <= 0 || inputs <= 0 || units <= 0 || n > kMC || dense_update_floats(n, units) > scratch.pack_a_floats ||
+  if (n <= 0 || inputs <= 0 || units <= 0 || dense_update_floats(n, units) > scratch.pack_a_floats ||
       dense_update_panel_floats(n, units) > scratch.pack_b_floats) {
     dense_backward(n, inputs, units, x, w, dy, dw, db, dx, scratch, parallel);
-    update.call(update.context, 0, std::size_t(inputs) * std::size_t(units), dw);
+    const std::size_t count = std::size_t(inputs) * std::size_t(units);
+    const int parts = parallel.active_workers();
+    auto share = [&](int p, int, int) {
+      const std::size_t first = count * std::size_t(p) / std::size_t(parts);
+      const std::size_t last = count * std::size_t(p + 1) / std::size_t(parts);
+      if (first < last) update.call(update.context, first, last - first, dw + first);
+    };
+    gemm::parallel_for(parallel, parts, share);
     return;
   }
   // dy^T packed for dx, then dy packed for the gradient: B slivers read
