@@ -162,7 +162,9 @@ TEST_CASE("one seed gives bit-identical parameters after training steps") {
 TEST_CASE("a training step equals forward, backward() and then one update of every parameter") {
   // train_step updates each layer as soon as the backward pass leaves it, a
   // dense layer's weights strip by strip from gradients it never stores:
-  // the same bits as updating everything after the pass, on any worker count.
+  // the same bits as updating everything after the pass, on any worker
+  // count. (Bit for bit because backward()'s dense products here sum in one
+  // pass: few examples, inputs and units; with more, only within rounding.)
   const ModelSpec spec{Dims{10, 20, 1},
                        {conv2d(4, 3, 3, 1, Padding::same, truncated_normal_init(0.1f), constant_init(0.1f)), relu(),
                         max_pool(2, 2), flatten(), dense(64, truncated_normal_init(0.1f)), relu(), dropout(0.5f),
@@ -204,6 +206,36 @@ TEST_CASE("a training step equals forward, backward() and then one update of eve
       }
       CHECK(std::memcmp(a.parameters(), b.parameters(), count * sizeof(float)) == 0);
     }
+  }
+}
+
+TEST_CASE("dropout masks are the generator's draws in order, on any worker count") {
+  // Dropout last, so the logits are its output. (Four examples through 200
+  // units also stream a partial last sliver on a worker other than 0, which
+  // once read a B panel only plans that split sums over K have.)
+  const ModelSpec spec{Dims{10, 20, 1}, {flatten(), dense(200, constant_init(0.0f), constant_init(0.0f)), dropout(0.5f)}};
+  const std::vector<float> input = random_values(4 * 200, 400);
+  for (int workers : {1, 2, 3}) {
+    CAPTURE(workers);
+    const PlanOptions options{4, OptimizerKind::gradient_descent, workers};
+    const Plan p = plan(spec, options);
+    REQUIRE(p.status.ok());
+    fixnet_test::TestArena arena(p.bytes);
+    Model model;
+    REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
+    REQUIRE(model.set_parallel(fixnet_test::simulated_workers(workers)).ok());
+    Rng init(1);
+    model.initialize_parameters(init);
+    // The dense layer passes its input through: weights = identity, bias 0.
+    float* w = model.mutable_parameters();
+    for (int i = 0; i < 200; ++i) w[i * 200 + i] = 1.0f;
+    Rng rng(77), serial(77);
+    const float* logits = nullptr;
+    REQUIRE(model.forward(input.data(), 4, true, &rng, &logits).ok());
+    std::vector<float> expected(input.size());
+    for (std::size_t k = 0; k < input.size(); ++k) expected[k] = input[k] * (serial.uniform() < 0.5f ? 2.0f : 0.0f);
+    CHECK(std::memcmp(logits, expected.data(), expected.size() * sizeof(float)) == 0);
+    CHECK(rng.next_u32() == serial.next_u32());  // the generator moved on by exactly one draw per mask
   }
 }
 

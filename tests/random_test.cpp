@@ -24,3 +24,17 @@ TEST_CASE("advancing the generator by n equals n draws, for any n and in any spl
     }
   }
 }
+
+TEST_CASE("advancing the generator far (all 64 bits of the count) composes") {
+  Rng whole(3), halves(3);
+  whole.advance((1ULL << 40) + 3);
+  halves.advance(1ULL << 39);
+  halves.advance((1ULL << 39) + 3);
+  CHECK(whole.next_u32() == halves.next_u32());
+  Rng around(3);
+  around.advance(~0ULL);  // 2^64 - 1 draws, then one more: the period, back to the start
+  around.next_u32();
+  Rng start(3);
+  CHECK(around.next_u32() == start.next_u32());
+}
+

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "fixnet/gemm_driver.h"
 #include "fixnet/kernels.h"
@@ -198,7 +199,8 @@ struct DirectFilterGradient {
       };
       parallel_for(parallel, parts, images);
       auto add = [&](int q, int, int) {
-        const std::ptrdiff_t i0 = q * count / parts, i1 = (q + 1) * count / parts;
+        const std::ptrdiff_t i0 = std::ptrdiff_t(std::int64_t(q) * count / parts);
+        const std::ptrdiff_t i1 = std::ptrdiff_t(std::int64_t(q + 1) * count / parts);
         for (int p = 1; p < parts; ++p)
           for (std::ptrdiff_t i = i0; i < i1; ++i) dw[i] += pad[p][band + std::size_t(i)];
       };

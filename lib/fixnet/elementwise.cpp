@@ -41,17 +41,22 @@ void sum_columns(int rows, int cols, int j0, int j1, const float* m, float* sums
 }  // namespace
 
 void column_sums(int rows, int cols, const float* m, float* sums, const Parallel& parallel) {
+  // Workers take whole cache lines of each row, and only with work to share.
+  constexpr int kLine = 16, kMinFloats = 8192;
   struct Split {
-    int rows, cols, vectors, parts;
+    int rows, cols, lines, parts;
     const float* m;
     float* sums;
-  } split{rows, cols, (cols + kLanes - 1) / kLanes, 1, m, sums};
-  split.parts = parallel.active_workers() < split.vectors ? parallel.active_workers() : split.vectors;
+  } split{rows, cols, (cols + kLine - 1) / kLine, 1, m, sums};
+  const std::int64_t work = std::int64_t(rows) * cols / kMinFloats;
+  split.parts = parallel.active_workers();
+  if (split.parts > split.lines) split.parts = split.lines;
+  if (split.parts > work) split.parts = work > 1 ? int(work) : 1;
   parallel.for_each(
       split.parts,
       [](void* context, int p, int, int) {
         const Split& s = *static_cast<const Split*>(context);
-        const int j0 = p * s.vectors / s.parts * kLanes, j1 = (p + 1) * s.vectors / s.parts * kLanes;
+        const int j0 = p * s.lines / s.parts * kLine, j1 = (p + 1) * s.lines / s.parts * kLine;
         sum_columns(s.rows, s.cols, j0, j1 < s.cols ? j1 : s.cols, s.m, s.sums);
       },
       &split);

@@ -61,22 +61,24 @@ void dense_backward_update(int n, int inputs, int units, const float* x, const f
   if (n <= 0 || inputs <= 0 || units <= 0 || dense_update_floats(n, units) > scratch.pack_a_floats ||
       dense_update_panel_floats(n, units) > scratch.pack_b_floats) {
     dense_backward(n, inputs, units, x, w, dy, dw, db, dx, scratch, parallel);
-    const std::size_t count = std::size_t(inputs) * std::size_t(units);
+    // Shares of whole cache lines, one per worker.
+    const std::uint64_t count = std::uint64_t(inputs) * std::uint64_t(units);
     const int parts = parallel.active_workers();
     auto share = [&](int p, int, int) {
-      const std::size_t first = count * std::size_t(p) / std::size_t(parts);
-      const std::size_t last = count * std::size_t(p + 1) / std::size_t(parts);
-      if (first < last) update.call(update.context, first, last - first, dw + first);
+      auto edge = [&](int q) { return q == parts ? count : count * std::uint64_t(q) / std::uint64_t(parts) / 16 * 16; };
+      const std::uint64_t first = edge(p), last = edge(p + 1);
+      if (first < last) update.call(update.context, std::size_t(first), std::size_t(last - first), dw + first);
     };
     gemm::parallel_for(parallel, parts, share);
     return;
   }
-  // dy^T packed for dx, then dy packed for the gradient: B slivers read
-  // contiguously, not rows of dy a row's width apart.
-  float* transposed = scratch.pack_b[0];
-  float* slivers = transposed + std::ptrdiff_t(gemm::round_up(n, kNR)) * units;
-  gemm::pack_transposed(row_major(dy, n, units), n, units, transposed);
+  // dy^T packed for dx (if wanted), then dy packed for the gradient: B
+  // slivers read contiguously, not rows of dy a row's width apart.
+  float* dy_t = scratch.pack_b[0];
+  float* slivers = dy_t + std::ptrdiff_t(gemm::round_up(n, kNR)) * units;
+  if (dx != nullptr) gemm::pack_transposed(row_major(dy, n, units), n, units, dy_t);
   gemm::StridedB{row_major(dy, n, units)}.pack(slivers, 0, n, 0, units);
+  const gemm::Strided x_t = transposed(x, inputs, n);
   const int blocks = gemm::ceil_div(inputs, kMR), parts = gemm::min_int(parallel.active_workers(), blocks);
   auto part = [&](int p, int, int worker) {
     float* a = scratch.pack_a[worker];  // laid out as dense_update_floats() counts
@@ -84,10 +86,9 @@ void dense_backward_update(int n, int inputs, int units, const float* x, const f
     for (int block = p * blocks / parts; block < (p + 1) * blocks / parts; ++block) {
       const int j0 = block * kMR, rows = gemm::min_int(kMR, inputs - j0);
       // dx[:, j0..] from w's rows j0.., before update may change them.
-      if (dx != nullptr) gemm::transposed_rows(n, units, j0, rows, w, units, transposed, dx, inputs);
+      if (dx != nullptr) gemm::transposed_rows(n, units, j0, rows, w, units, dy_t, dx, inputs);
       // strip = x^T[j0.., n] . dy[n, units]
-      for (int k = 0; k < n; ++k)
-        for (int r = 0; r < kMR; ++r) a[k * kMR + r] = r < rows ? x[std::ptrdiff_t(k) * inputs + j0 + r] : 0.0f;
+      x_t.pack(a, j0, kMR, 0, n);
       for (int jr = 0; jr < units; jr += kNR)
         gemm::edge_kernel(n, a, slivers + std::ptrdiff_t(jr) * n, kNR, strip + jr, units, rows,
                           gemm::min_int(kNR, units - jr), false, nullptr, false);

@@ -82,10 +82,10 @@ constexpr std::size_t partial_floats(int M, int N, int K, int workers) {
   return m == 0 ? 0 : std::size_t(k_parts(m, N, K, workers) - 1) * std::size_t(m) * std::size_t(N);
 }
 
-// Scratch of the matrix-multiply core: pack_a[w] for worker w (an A block;
-// or for task w of a kernel whose tasks each own one, as the Winograd filter
-// gradient's parts, whichever worker runs it), pack_b[0] the B panel all
-// workers share, pack_b[w > 0] worker w's own panel
+// Scratch of the matrix-multiply core: pack_a[w] for worker w (an A block,
+// a dense layer's update strips; or for task w of a kernel whose tasks each
+// own one, as the filter gradients' parts, whichever worker runs it),
+// pack_b[0] the B panel all workers share, pack_b[w > 0] worker w's own panel
 // when the sum over K is split (null if no product of the plan splits), and
 // `partial` for the partial sums of parts 1.. ([M, N] each) or of the second
 // half of a one-example product ([N], see kSweepSplitK).

@@ -234,7 +234,9 @@ void stream_multiply(int M, int N, int K, const A& a, const float* b, std::ptrdi
           const float* bj = b + pc * ldb + j;
           std::ptrdiff_t lb = ldb;
           if (cols < kNR) {
-            float* sliver = ws.pack_b[worker];
+            // The shared panel: no other part uses it here (pack_b[w > 0]
+            // exists only in plans that split a sum over K).
+            float* sliver = ws.pack_b[0];
             for (int k = 0; k < kc; ++k)
               for (int t = 0; t < kNR; ++t) sliver[k * kNR + t] = t < cols ? bj[k * ldb + t] : 0.0f;
             bj = sliver;

@@ -81,7 +81,8 @@ void dense_backward(int n, int inputs, int units, const float* x, const float* w
                     float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel);
 
 // What a training step does with a piece of a weight gradient: elements
-// [first, first + count) of it, whose values are at `gradient`.
+// [first, first + count) of it, whose values are at `gradient` (valid during
+// the call only). Called from several workers at once on disjoint pieces.
 struct GradientUpdate {
   void (*call)(void* context, std::size_t first, std::size_t count, const float* gradient) = nullptr;
   void* context = nullptr;
@@ -91,7 +92,8 @@ struct GradientUpdate {
 // over w: for each strip of kMR rows of w, its columns of dx, then its
 // strip of the weight gradient (in scratch, never stored), handed to
 // `update` while those rows of w are still in cache (update may change
-// them: dx has used them). Each weight is handed over once. When the
+// them: dx has used them). Each weight is handed over once. dx must not
+// overlap x, w, dy or db. When the
 // scratch cannot hold the strips (dense_update_floats per worker,
 // dense_update_panel_floats shared), it is dense_backward into dw, then
 // update on shares of dw, one per worker.
@@ -277,7 +279,8 @@ void relu_backward(std::size_t count, const float* y, const float* dy, float* dx
 // y = x * mask (mask holds 0 or 1/keep_prob); any of them may alias.
 void multiply_elementwise(std::size_t count, const float* x, const float* mask, float* y);
 // sums[j] = sum over rows i of m[i, j], for m[rows, cols]; workers take
-// shares of the columns (each summed in row order: the same on any count).
+// shares of the columns, whole cache lines of them (each column summed in
+// row order: the same on any count).
 void column_sums(int rows, int cols, const float* m, float* sums, const Parallel& parallel);
 
 }  // namespace fixnet

@@ -88,8 +88,9 @@ class Model {
   // an earlier mutable_parameters().
   void parameters_changed() { ++parameters_version_; }
   // Gradients of the last backward(), laid out like parameters(); null for
-  // inference. (train_step keeps only some: it updates a dense layer's
-  // weights from strips of their gradient it never stores.)
+  // inference. After train_step the convolutions' and all biases' entries
+  // hold that step's gradients, but dense layers' weights do not: the step
+  // updates them from strips of their gradient it never stores.
   const float* gradients() const { return gradients_; }
   LayerParameters layer_parameters(int layer) const;
   // Completed optimizer steps since the parameters were set.
