@@ -28,6 +28,20 @@ alignas(kArenaAlignment) std::byte g_softmax_arena[kSoftmaxInference.bytes];
 
 std::string message(const Status& s) { return s.message; }
 
+// A model of `spec` in its own arena, on options.workers simulated workers,
+// its parameters initialised from Rng(seed).
+struct TestModel {
+  TestModel(const ModelSpec& spec, const PlanOptions& options, std::uint64_t seed)
+      : arena(plan(spec, options).bytes) {
+    REQUIRE(model.init(spec, options, arena.data(), plan(spec, options).bytes).ok());
+    REQUIRE(model.set_parallel(fixnet_test::simulated_workers(options.workers)).ok());
+    Rng rng(seed);
+    model.initialize_parameters(rng);
+  }
+  fixnet_test::TestArena arena;
+  Model model;
+};
+
 }  // namespace
 
 TEST_CASE("the CNN plan keeps parameters, gradients and Adam state") {
@@ -176,15 +190,8 @@ TEST_CASE("a training step equals forward, backward() and then one update of eve
       settings.kind = kind;
       settings.learning_rate = 0.01f;
       const PlanOptions options{6, kind, workers};
-      const Plan p = plan(spec, options);
-      fixnet_test::TestArena arena_a(p.bytes), arena_b(p.bytes);
-      Model a, b;
-      for (Model* model : {&a, &b}) {
-        REQUIRE(model->init(spec, options, (model == &a ? arena_a : arena_b).data(), p.bytes).ok());
-        REQUIRE(model->set_parallel(fixnet_test::simulated_workers(workers)).ok());
-        Rng init(5);
-        model->initialize_parameters(init);
-      }
+      TestModel test_a(spec, options, 5), test_b(spec, options, 5);
+      Model &a = test_a.model, &b = test_b.model;
       const std::size_t count = a.parameter_count();
       std::vector<float> m(count, 0.0f), v(count, 0.0f), dlogits(6 * 1040);
       Rng rng_a(9), rng_b(9);
@@ -217,15 +224,8 @@ TEST_CASE("dropout masks are the generator's draws in order, on any worker count
   const std::vector<float> input = random_values(4 * 200, 400);
   for (int workers : {1, 2, 3}) {
     CAPTURE(workers);
-    const PlanOptions options{4, OptimizerKind::gradient_descent, workers};
-    const Plan p = plan(spec, options);
-    REQUIRE(p.status.ok());
-    fixnet_test::TestArena arena(p.bytes);
-    Model model;
-    REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
-    REQUIRE(model.set_parallel(fixnet_test::simulated_workers(workers)).ok());
-    Rng init(1);
-    model.initialize_parameters(init);
+    TestModel test(spec, PlanOptions{4, OptimizerKind::gradient_descent, workers}, 1);
+    Model& model = test.model;
     // The dense layer passes its input through: weights = identity, bias 0.
     float* w = model.mutable_parameters();
     for (int i = 0; i < 200; ++i) w[i * 200 + i] = 1.0f;
@@ -271,14 +271,8 @@ TEST_CASE("any batch size on any worker count gives the one-worker results") {
     const int batch = 12;
     const std::vector<float> input = random_values(std::size_t(batch) * 784, 60, 0.0f, 1.0f);
     auto predictions = [&](int workers, int n) {
-      const PlanOptions options{batch, OptimizerKind::none, workers};
-      const Plan p = plan(spec, options);
-      fixnet_test::TestArena arena(p.bytes);
-      Model model;
-      REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
-      REQUIRE(model.set_parallel(fixnet_test::simulated_workers(workers)).ok());
-      Rng rng(61);
-      model.initialize_parameters(rng);
+      TestModel test(spec, PlanOptions{batch, OptimizerKind::none, workers}, 61);
+      Model& model = test.model;
       std::vector<float> probabilities(std::size_t(n) * 10);
       REQUIRE(model.predict(input.data(), n, probabilities.data()).ok());
       return probabilities;
