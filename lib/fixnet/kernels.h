@@ -93,10 +93,9 @@ struct GradientUpdate {
 // strip of the weight gradient (in scratch, never stored), handed to
 // `update` while those rows of w are still in cache (update may change
 // them: dx has used them). Each weight is handed over once. dx must not
-// overlap x, w, dy or db. When the
-// scratch cannot hold the strips (dense_update_floats per worker,
-// dense_update_panel_floats shared), it is dense_backward into dw, then
-// update on shares of dw, one per worker.
+// overlap x, w, dy or db. When the scratch cannot hold the strips
+// (dense_update_floats per worker, dense_update_panel_floats shared), it is
+// dense_backward into dw, then update on shares of dw, one per worker.
 void dense_backward_update(int n, int inputs, int units, const float* x, const float* w, const float* dy,
                            float* dw, float* db, float* dx, const GemmScratch& scratch, const Parallel& parallel,
                            GradientUpdate update);
