@@ -2,7 +2,7 @@
 // /usr/bin/chromium through tests/browser's playwright-core), served
 // cross-origin isolated so the threaded module can run.
 //
-//   node fixnet_browser.mjs --data DIR [--threads N] --what cnn-train|softmax-train|cnn-infer [--seconds S]
+//   node fixnet_browser.mjs --data DIR [--threads N] --what cnn-train|softmax-train|cnn-infer|cnn-scaling [--seconds S]
 //        [--model FILE]
 //
 // Prints one JSON line like the peers (measurements: measure.mjs).

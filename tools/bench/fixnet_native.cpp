@@ -1,12 +1,14 @@
 // fixnet benchmark: the native library on this machine.
 //
-//   fixnet-bench --what cnn-train|softmax-train|cnn-infer|layers|peak
+//   fixnet-bench --what cnn-train|softmax-train|cnn-infer|cnn-scaling|layers|peak
 //                [--data DIR] [--threads N] [--seconds S] [--model FILE]
 //
 // cnn-train: the tutorial CNN, Adam 1e-4, batch 50, dropout keep 0.5, real
 // MNIST minibatches (images/s); softmax-train: batch 100, gradient descent 0.5;
 // cnn-infer: one test image through a batch-1 inference model (median latency;
-// freshly initialised, or the trained model in --model FILE);
+// freshly initialised, or the trained model in --model FILE); cnn-scaling:
+// cnn-train in alternating 1-second slices of 1 thread and --threads N, in one
+// process (each slice's images/s and each N-thread slice's ratio);
 // layers: milliseconds per kernel of one CNN training step of 50; peak: one
 // core's measured FMA throughput (GFLOP/s). Prints one JSON line (layers: a
 // table) like the peers' scripts.
@@ -65,30 +67,71 @@ struct Bench {
   fixnet::Model model;
 };
 
-// Images/s of the recipe's training steps on real minibatches.
-double train_rate(const fixnet::mnist::Recipe& recipe, const fixnet_host::MnistData& data, int threads,
-                  double budget, long* steps_run) {
-  fixnet_host::ThreadPool pool(threads);
-  Bench b(recipe.spec, {recipe.batch, recipe.optimizer.kind, threads}, pool);
-  fixnet::Rng rng(0);
-  b.model.initialize_parameters(rng);
-  std::vector<std::int32_t> order(std::size_t(data.train.count));
-  fixnet::BatchIterator batches;
-  check(batches.init(data.train, order.data(), order.size(), &rng));
-  auto step = [&] {
+// The recipe's model on `threads` threads, trained a step at a time on real
+// minibatches.
+struct Trainer {
+  Trainer(const fixnet::mnist::Recipe& recipe, const fixnet_host::MnistData& data, int threads)
+      : recipe(recipe), pool(threads), b(recipe.spec, {recipe.batch, recipe.optimizer.kind, threads}, pool),
+        order(std::size_t(data.train.count)) {
+    b.model.initialize_parameters(rng);
+    check(batches.init(data.train, order.data(), order.size(), &rng));
+  }
+  void step() {
     check(batches.next(recipe.batch, b.model.input_buffer(), b.model.label_buffer()));
     check(b.model.train_step(b.model.input_buffer(), b.model.label_buffer(), recipe.batch, recipe.optimizer, rng,
                              nullptr));
-  };
-  for (int i = 0; i < 5; ++i) step();  // warm-up
-  long steps = 0;
-  const Clock::time_point t0 = Clock::now();
-  while (seconds_since(t0) < budget) {
-    step();
-    ++steps;
   }
-  *steps_run = steps;
-  return double(steps) * recipe.batch / seconds_since(t0);
+  // Images/s of the steps run in `budget` seconds; their count to *steps.
+  double rate(double budget, long* steps) {
+    long count = 0;
+    const Clock::time_point t0 = Clock::now();
+    for (; seconds_since(t0) < budget; ++count) step();
+    *steps = count;
+    return double(count) * recipe.batch / seconds_since(t0);
+  }
+  const fixnet::mnist::Recipe& recipe;
+  fixnet_host::ThreadPool pool;
+  Bench b;
+  fixnet::Rng rng{0};
+  std::vector<std::int32_t> order;
+  fixnet::BatchIterator batches;
+};
+
+// Images/s of the recipe's training steps on real minibatches.
+double train_rate(const fixnet::mnist::Recipe& recipe, const fixnet_host::MnistData& data, int threads,
+                  double budget, long* steps_run) {
+  Trainer t(recipe, data, threads);
+  for (int i = 0; i < 5; ++i) t.step();  // warm-up
+  return t.rate(budget, steps_run);
+}
+
+// Thread scaling within one process: one model trains in slices of kSlice
+// seconds that alternate 1 thread and `threads` (1, N, 1, ..., N, 1), so both
+// sides meet the same moments of the machine. Prints one JSON line: each
+// slice's images/s, and each N-thread slice's over the mean of the 1-thread
+// slices on either side.
+void print_scaling(const fixnet_host::MnistData& data, int threads, double budget, const std::string& peer) {
+  constexpr double kSlice = 1.0;
+  const fixnet::mnist::Recipe recipe = fixnet::mnist::cnn_recipe();
+  Trainer t(recipe, data, threads);
+  const fixnet::Parallel one{}, all = t.pool.parallel();
+  const int pairs = std::max(1, int(budget / (2 * kSlice)));
+  std::vector<double> rates;
+  long steps = 0;
+  for (int slice = 0; slice <= 2 * pairs; ++slice) {
+    check(t.b.model.set_parallel(slice % 2 == 0 ? one : all));
+    t.step();  // the pool's threads awake, caches refilled
+    rates.push_back(t.rate(kSlice, &steps));
+  }
+  std::printf("{\"peer\": \"%s\", \"threads\": %d, \"what\": \"cnn-scaling\", \"slice_s\": %.1f, \"one\": [",
+              peer.c_str(), threads, kSlice);
+  for (int i = 0; i <= 2 * pairs; i += 2) std::printf("%s%.1f", i ? ", " : "", rates[std::size_t(i)]);
+  std::printf("], \"all\": [");
+  for (int i = 1; i < 2 * pairs; i += 2) std::printf("%s%.1f", i > 1 ? ", " : "", rates[std::size_t(i)]);
+  std::printf("], \"ratios\": [");
+  for (int i = 1; i < 2 * pairs; i += 2)
+    std::printf("%s%.3f", i > 1 ? ", " : "", 2 * rates[std::size_t(i)] / (rates[std::size_t(i - 1)] + rates[std::size_t(i + 1)]));
+  std::printf("], \"peak_rss_mb\": %.1f}\n", peak_rss_mb());
 }
 
 // Median milliseconds of one test image's forward pass through `model`.
@@ -355,11 +398,15 @@ int main(int argc, char** argv) {
     rate = train_rate(fixnet::mnist::cnn_recipe(), data, o.threads, o.seconds, &count);
   } else if (o.what == "softmax-train") {
     rate = train_rate(fixnet::mnist::softmax_recipe(), data, o.threads, o.seconds, &count);
+  } else if (o.what == "cnn-scaling") {
+    if (o.threads < 2) die("cnn-scaling needs --threads 2 or more");
+    print_scaling(data, o.threads, o.seconds, peer);
+    return 0;
   } else if (o.what == "cnn-infer") {
     latency = inference_latency(data, o.threads, o.model, o.seconds, &count);
     rate = 1e3 / latency;
   } else {
-    die("--what must be cnn-train, softmax-train, cnn-infer, layers or peak");
+    die("--what must be cnn-train, softmax-train, cnn-infer, cnn-scaling, layers or peak");
   }
   std::printf("{\"peer\": \"%s\", \"threads\": %d, \"what\": \"%s\", \"images_per_s\": %.2f, \"latency_ms\": ",
               peer.c_str(), o.threads, o.what.c_str(), rate);

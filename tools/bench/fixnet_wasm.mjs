@@ -2,7 +2,7 @@
 // bindings.cpp and lib/ the browser runs, built for node).
 //
 //   node --no-experimental-fetch fixnet_wasm.mjs --module build-wasm/wasm/fixnet-node.js
-//        --data DIR [--threads N] --what cnn-train|softmax-train|cnn-infer [--seconds S] [--model FILE]
+//        --data DIR [--threads N] --what cnn-train|softmax-train|cnn-infer|cnn-scaling [--seconds S] [--model FILE]
 //
 // Prints one JSON line like the peers (measurements: measure.mjs).
 import { createRequire } from 'node:module';

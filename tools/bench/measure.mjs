@@ -7,7 +7,10 @@
 // cnn-train: the tutorial CNN, Adam 1e-4, batch 50, dropout keep 0.5, real MNIST
 // minibatches; softmax-train: batch 100, gradient descent 0.5; cnn-infer: one test
 // image, batch 1, median latency, through the model file readModel() resolves to
-// if given, else a freshly initialised CNN.
+// if given, else a freshly initialised CNN; cnn-scaling: cnn-train in alternating
+// 1-second slices of 1 thread and `threads` in one module (1, N, 1, ..., N, 1),
+// so both sides meet the same moments of the machine: each slice's images/s and
+// each N-thread slice's over the mean of the 1-thread slices on either side.
 
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
@@ -22,6 +25,7 @@ export async function measure(m, { what, threads, seconds, readMnist, readModel 
   }
   check(m._fx_set_data(...sizes));
   const result = { threads: m._fx_set_threads(threads), what, images_per_s: null, latency_ms: null };
+  if (what === 'cnn-scaling' && result.threads < 2) throw new Error('cnn-scaling needs 2 threads or more (the threaded module)');
   const cnn = what !== 'softmax-train';
   check(m._fx_model_new(cnn ? 1 : 0, cnn ? 50 : 100, cnn ? 1e-4 : 0.5, 0.5, 0));
   const train = (steps) => check(m._fx_train(steps));
@@ -64,8 +68,23 @@ export async function measure(m, { what, threads, seconds, readMnist, readModel 
     result.seconds = (performance.now() - t0) / 1000;
     result.images_per_s = (steps * batch) / result.seconds;
     result.steps = steps;
+  } else if (what === 'cnn-scaling') {
+    const all = result.threads, slice = 1, pairs = Math.max(1, Math.floor(seconds / (2 * slice)));
+    const rates = [];
+    for (let i = 0; i <= 2 * pairs; ++i) {
+      m._fx_set_threads(i % 2 === 0 ? 1 : all);
+      train(1);  // the pool's threads started, caches refilled
+      let steps = 0;
+      const t0 = performance.now();
+      for (; performance.now() - t0 < slice * 1000; ++steps) train(1);
+      rates.push((steps * 50) / ((performance.now() - t0) / 1000));
+    }
+    result.slice_s = slice;
+    result.one = rates.filter((_, i) => i % 2 === 0);
+    result.all = rates.filter((_, i) => i % 2 === 1);
+    result.ratios = result.all.map((r, i) => (2 * r) / (result.one[i] + result.one[i + 1]));
   } else {
-    throw new Error('--what must be cnn-train, softmax-train or cnn-infer');
+    throw new Error('--what must be cnn-train, softmax-train, cnn-infer or cnn-scaling');
   }
   result.simd = m.UTF8ToString(m._fx_simd());
   return result;
