@@ -4,7 +4,10 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "fixnet/kernels.h"
@@ -52,10 +55,12 @@ TEST_CASE("two threads: the same bits every run, and the same as the split run s
 
 TEST_CASE("a product whose tasks each run all of K on their own columns: the same bits on two threads, every time") {
   // Rows past those read in place, few enough for one row block; K not a
-  // whole number of K blocks (a shorter last block); the shapes of the
-  // tutorial's first dense layer on a batch. The two tasks are not joined
-  // between K blocks, so each must keep to its own part of the packed panel.
-  const int m = 4 * gemm::kMR + 1, n = 1024, k = 3100;
+  // whole number of K blocks (a shorter last block), short of kLongK (the
+  // tutorial's first dense layer, K = 3136, splits its sum instead). The two
+  // tasks are not joined between K blocks, so each must keep to its own part
+  // of the packed panel.
+  const int m = 4 * gemm::kMR + 1, n = 1024, k = 2000;
+  static_assert(k < gemm::kLongK && k % gemm::kKC != 0, "the column split, with a shorter last K block");
   fixnet_host::ThreadPool pool(2);
   fixnet_test::TestScratch scratch(2, gemm_needs(m, n, k, 2));
   const std::vector<float> a = fixnet_test::random_values(std::size_t(m) * k, 300),
@@ -85,4 +90,70 @@ TEST_CASE("the pool runs every task exactly once, many times over") {
   for (int round = 0; round < 2000; ++round) expected += 1 + round % 7;
   CHECK(total == expected);
   CHECK(hits[0] == 2000);
+}
+
+TEST_CASE("the pool gives worker w the w-th share of a job's tasks, and a worker that is behind gets help") {
+  // Each job's first task of every share waits until all of them have
+  // started, so each worker is held in its own share's first task: with the
+  // shares taken in order, task i * per of `threads * per` tasks runs on
+  // worker i. (A pool handing out tasks first come, first served fails this.)
+  for (int threads : {2, 3}) {
+    fixnet_host::ThreadPool pool(threads);
+    const Parallel parallel = pool.parallel();
+    for (int per : {1, 2}) {
+      struct Job {
+        int threads, per;
+        std::atomic<int> started{0};
+        std::atomic<bool> timed_out{false};
+        int worker_of[6];
+      } job;
+      job.threads = threads;
+      job.per = per;
+      parallel.for_each(
+          threads * per,
+          [](void* ctx, int i, int, int worker) {
+            Job& j = *static_cast<Job*>(ctx);
+            j.worker_of[i] = worker;
+            if (i % j.per != 0) return;
+            j.started.fetch_add(1);
+            const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (j.started.load() < j.threads) {
+              if (std::chrono::steady_clock::now() > give_up) {
+                j.timed_out = true;
+                return;
+              }
+              std::this_thread::yield();
+            }
+          },
+          &job);
+      CAPTURE(threads);
+      CAPTURE(per);
+      REQUIRE_FALSE(job.timed_out.load());
+      for (int i = 0; i < threads * per; i += per) CHECK(job.worker_of[i] == i / per);
+    }
+    // Task 0 waits until every other task has run, the rest of worker 0's
+    // share too: worker 0 is held, so the others must take them.
+    struct Held {
+      int count;
+      std::atomic<int> done{0};
+      std::atomic<bool> timed_out{false};
+    } held;
+    held.count = 4 * threads;
+    parallel.for_each(
+        held.count,
+        [](void* ctx, int i, int, int) {
+          Held& h = *static_cast<Held*>(ctx);
+          if (i == 0) {
+            const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (h.done.load() < h.count - 1 && !h.timed_out) {
+              if (std::chrono::steady_clock::now() > give_up) h.timed_out = true;
+              std::this_thread::yield();
+            }
+          } else {
+            h.done.fetch_add(1);
+          }
+        },
+        &held);
+    CHECK_FALSE(held.timed_out.load());
+  }
 }

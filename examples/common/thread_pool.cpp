@@ -2,6 +2,7 @@
 #include "thread_pool.h"
 
 #include <chrono>
+#include <cstdint>
 
 namespace fixnet_host {
 
@@ -27,6 +28,7 @@ int ThreadPool::hardware_threads() {
 }
 
 ThreadPool::ThreadPool(int threads) {
+  if (threads > fixnet::kMaxWorkers) threads = fixnet::kMaxWorkers;
   for (int w = 1; w < threads; ++w) workers_.emplace_back([this, w] { work(w); });
 }
 
@@ -49,9 +51,13 @@ fixnet::Parallel ThreadPool::parallel() {
 }
 
 void ThreadPool::drain(int worker) {
-  for (int i = next_.fetch_add(1, std::memory_order_relaxed); i < count_;
-       i = next_.fetch_add(1, std::memory_order_relaxed))
-    task_(context_, i, count_, worker);
+  const int n = threads();
+  for (int k = 0; k < n; ++k) {
+    Share& share = shares_[(worker + k) % n];
+    for (int i = share.next.fetch_add(1, std::memory_order_relaxed); i < share.end;
+         i = share.next.fetch_add(1, std::memory_order_relaxed))
+      task_(context_, i, count_, worker);
+  }
 }
 
 void ThreadPool::run(void* self, int count, fixnet::ParallelTask task, void* context) {
@@ -59,7 +65,11 @@ void ThreadPool::run(void* self, int count, fixnet::ParallelTask task, void* con
   pool->task_ = task;
   pool->context_ = context;
   pool->count_ = count;
-  pool->next_.store(0, std::memory_order_relaxed);
+  const int n = pool->threads();
+  for (int w = 0; w < n; ++w) {
+    pool->shares_[w].next.store(int(std::int64_t(w) * count / n), std::memory_order_relaxed);
+    pool->shares_[w].end = int(std::int64_t(w + 1) * count / n);
+  }
   pool->checked_in_.store(0, std::memory_order_relaxed);
   bool sleepers;
   {

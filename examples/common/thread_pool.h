@@ -1,6 +1,9 @@
 // fixnet host support: a fixed pool of threads, created once, that runs
 // fixnet's parallel kernels (fixnet::Parallel). The calling thread is worker
-// 0 and takes tasks too; nothing is allocated per call.
+// 0 and takes tasks too; nothing is allocated per call. Worker w first runs
+// the w-th contiguous share of each job's tasks, so consecutive kernels that
+// split their data alike keep it in one core's caches; then it takes tasks
+// left in the others' shares, so no worker idles while one is behind.
 #pragma once
 
 #include <atomic>
@@ -15,7 +18,7 @@ namespace fixnet_host {
 
 class ThreadPool {
  public:
-  // Starts threads - 1 workers (threads >= 1).
+  // Starts threads - 1 workers (threads >= 1; at most fixnet::kMaxWorkers are used).
   explicit ThreadPool(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -31,7 +34,7 @@ class ThreadPool {
  private:
   static void run(void* self, int count, fixnet::ParallelTask task, void* context);
   void work(int worker);
-  // Takes task indices of the current job until none are left.
+  // Runs worker's share of the current job, then what is left of the others'.
   void drain(int worker);
 
   std::vector<std::thread> workers_;
@@ -40,9 +43,15 @@ class ThreadPool {
   fixnet::ParallelTask task_ = nullptr;
   void* context_ = nullptr;
   int count_ = 0;
-  // Each counter on its own cache line: waiters spinning on one must not slow
-  // the threads updating another.
-  alignas(64) std::atomic<int> next_{0};
+  // Worker w's share of the current job: tasks [next, end), taken from the
+  // front by it and, once theirs are done, by the others. Each counter on its
+  // own cache line: waiters spinning on one must not slow the threads
+  // updating another.
+  struct alignas(64) Share {
+    std::atomic<int> next{0};
+    int end = 0;
+  };
+  Share shares_[fixnet::kMaxWorkers];
   alignas(64) std::atomic<int> checked_in_{0};
   alignas(64) std::atomic<unsigned> generation_{0};
   std::atomic<bool> stopping_{false};

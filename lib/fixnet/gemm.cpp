@@ -79,6 +79,8 @@ void dense_backward_update(int n, int inputs, int units, const float* x, const f
   if (dx != nullptr) gemm::pack_transposed(row_major(dy, n, units), n, units, dy_t);
   gemm::StridedB{row_major(dy, n, units)}.pack(slivers, 0, n, 0, units);
   const gemm::Strided x_t = transposed(x, inputs, n);
+  // Part p takes the strips of rows [k_edge(p), k_edge(p + 1)): the rows the
+  // forward pass's part p reads when it splits the sum (gemm::kLongK).
   const int blocks = gemm::ceil_div(inputs, kMR), parts = gemm::min_int(parallel.active_workers(), blocks);
   auto part = [&](int p, int, int worker) {
     float* a = scratch.pack_a[worker];  // laid out as dense_update_floats() counts

@@ -372,24 +372,24 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
     }
   }
   const int workers = parallel.active_workers();
-  const int m_blocks = ceil_div(M, kMC), k_blocks = ceil_div(K, kKC);
+  const int m_blocks = ceil_div(M, kMC);
   // Split over K only as far as the planned scratch allows.
   int parts = k_parts(M, N, K, workers);
   if (parts > 1 && (ws.pack_b[1] == nullptr || ws.partial == nullptr)) parts = 1;
   if (parts > 1) parts = min_int(parts, 1 + int(ws.partial_capacity / (std::size_t(M) * std::size_t(N))));
 
   if (parts > 1) {
-    // Part p sums K blocks [p*k_blocks/parts, (p+1)*k_blocks/parts): part 0
-    // into C with the epilogue's start, the others into partial sums.
+    // Part p sums k in [k_edge(p), k_edge(p + 1)): part 0 into C with the
+    // epilogue's start, the others into partial sums.
     auto part = [&](int p, int, int worker) {
-      const int first = p * k_blocks / parts, last = (p + 1) * k_blocks / parts;
+      const int first = k_edge(K, p, parts), last = k_edge(K, p + 1, parts);
       float* out = p == 0 ? c : ws.partial + std::ptrdiff_t(p - 1) * M * N;
       const std::ptrdiff_t ld = p == 0 ? ldc : N;
       for (int jc = 0; jc < N; jc += kNC) {
         const int nc = min_int(kNC, N - jc);
-        for (int kb = first; kb < last; ++kb) {
-          const int pc = kb * kKC, kc = min_int(kKC, K - pc);
-          const bool accumulate = kb > first || (p == 0 && epilogue.accumulate);
+        for (int pc = first; pc < last; pc += kKC) {
+          const int kc = min_int(kKC, last - pc);
+          const bool accumulate = pc > first || (p == 0 && epilogue.accumulate);
           const float* bias = p == 0 && !accumulate && epilogue.bias ? epilogue.bias + jc : nullptr;
           b.pack(ws.pack_b[worker], pc, kc, jc, nc);
           for (int ic = 0; ic < M; ic += kMC) {
@@ -402,12 +402,17 @@ void multiply(int M, int N, int K, const A& a, const B& b, float* c, std::ptrdif
       }
     };
     parallel_for(parallel, parts, part);
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) {
-        float x = c[i * ldc + j];
-        for (int p = 1; p < parts; ++p) x += ws.partial[std::ptrdiff_t(p - 1) * M * N + std::ptrdiff_t(i) * N + j];
-        c[i * ldc + j] = epilogue.relu && x < 0.0f ? 0.0f : x;
-      }
+    // The parts added in order, by rows in shares.
+    const int row_parts = min_int(workers, M);
+    auto add = [&](int r, int, int) {
+      for (int i = r * M / row_parts; i < (r + 1) * M / row_parts; ++i)
+        for (int j = 0; j < N; ++j) {
+          float x = c[i * ldc + j];
+          for (int p = 1; p < parts; ++p) x += ws.partial[std::ptrdiff_t(p - 1) * M * N + std::ptrdiff_t(i) * N + j];
+          c[i * ldc + j] = epilogue.relu && x < 0.0f ? 0.0f : x;
+        }
+    };
+    parallel_for(parallel, row_parts, add);
     return;
   }
 
