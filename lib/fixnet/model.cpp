@@ -215,9 +215,17 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
   if (!ready_ || last_training_n_ == 0 || n != last_training_n_ || logits_gradient == nullptr)
     return fail(Error::invalid_argument, "backward needs the training forward pass of the same examples");
   float* buffers[2] = {floats(plan_.backward[0]), floats(plan_.backward[1])};
+  const std::size_t capacity = plan_.backward_floats;
   float* dy = logits_gradient;
-  // The gradient with respect to a layer's input goes to whichever buffer dy is not in.
-  auto spare = [&]() { return dy == buffers[0] ? buffers[1] : buffers[0]; };
+  // The gradient with respect to a layer's input (`count` floats) goes to
+  // whichever buffer dy is not in, centred in it (from a cache line): the
+  // workers write their shares of the examples (first half, second half on
+  // two) to the same addresses for every layer, whatever its size, so no
+  // core writes lines another core holds.
+  auto spare = [&](std::size_t count) {
+    const bool in_first = dy >= buffers[0] && dy < buffers[0] + capacity;
+    return (in_first ? buffers[1] : buffers[0]) + (capacity - count) / 2 / 16 * 16;
+  };
   const GemmScratch& scratch = scratch_;
   // The update on parameters [begin, end), split among the workers.
   auto update_range = [&](std::size_t begin, std::size_t end) {
@@ -230,7 +238,7 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
     const LayerPlan& lp = plan_.layers[i];
     const float* x = layer_input(i, last_input_);
     const std::size_t count = std::size_t(n) * std::size_t(lp.output.size());
-    float* dx = lp.needs_input_gradient ? spare() : nullptr;
+    float* dx = lp.needs_input_gradient ? spare(std::size_t(n) * std::size_t(lp.input.size())) : nullptr;
     switch (l.kind) {
       case LayerKind::dense: {
         if (update == nullptr) {

@@ -55,6 +55,7 @@ struct Plan {
   std::size_t input = 0;                     // staging for one batch of inputs [batch, input]
   std::size_t labels = 0;                    // staging for one batch of labels [batch] (bytes)
   std::size_t backward[2] = {kNoBuffer, kNoBuffer};  // ping-pong gradients, each the largest layer output
+  std::size_t backward_floats = 0;                   // floats in each
   // Matrix-multiply scratch: worker w's A block at pack_a + w * pack_a_floats
   // floats; the shared B panel at pack_b; worker w > 0's own panel (for
   // products split over K) at split_b + (w - 1) * split_b_floats floats;
@@ -197,6 +198,7 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
   if (training) {
     p.backward[0] = detail::take(&end, largest * f);
     p.backward[1] = detail::take(&end, largest * f);
+    p.backward_floats = largest;
   }
 
   // Matrix-multiply scratch: the largest any layer needs.
