@@ -339,9 +339,9 @@ void sweep_multiply(int N, int K, const A& a, const float* b, std::ptrdiff_t ldb
 // C[M, N] = epilogue(A[M, K] . B[K, N]), on parallel.workers threads: B panels
 // are packed by all workers, then C tiles (row blocks, split by columns too
 // when there are few) are shared out (with one row block, each task packs the
-// slivers of its own columns); when C has too few tiles, the sum over
-// K is split instead and the parts added in a fixed order (deterministic for
-// a given worker count). Operand contracts:
+// slivers of its own columns); when C has too few tiles, or few rows and a
+// long sum (k_parts), the sum over K is split instead and the parts added in
+// a fixed order (deterministic for a given worker count). Operand contracts:
 //   a.pack(dst, i0, rows, k0, kc): for each MR-row sliver s of rows [i0, i0+rows),
 //     writes dst[s*MR*kc + k*MR + r] = A(i0 + s*MR + r, k0 + k), zero for rows >= M.
 //   b.pack(dst, k0, kc, j0, cols): for each NR-column sliver s of [j0, j0+cols),

@@ -13,7 +13,11 @@ using ParallelTask = void (*)(void* context, int index, int count, int worker);
 
 // Runs `count` tasks, possibly concurrently, and returns when all are done.
 // Each worker runs one task at a time; two tasks running at once never share a
-// worker number, so per-worker scratch needs no locking.
+// worker number, so per-worker scratch needs no locking. Any worker may run
+// any task, but kernels split their data alike (task i of `count` takes the
+// i-th contiguous share of the examples, where it can), so a `run` that gives
+// worker w the w-th contiguous share of the indices first keeps each core on
+// the data it wrote before (the host's pool does).
 struct Parallel {
   int workers = 1;
   void (*run)(void* self, int count, ParallelTask task, void* context) = nullptr;
