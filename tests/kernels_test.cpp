@@ -463,12 +463,14 @@ TEST_CASE("element-wise kernels compute their definitions") {
 
 TEST_CASE("work split among workers gives the serial results") {
   // Shapes that split rows, columns (few rows: B read in place, or packed by
-  // each task for its own columns) and the sum over K (tiny C).
+  // each task for its own columns) and the sum over K (tiny C, or few rows
+  // and a long sum with a partial last strip: gemm::long_sum).
   struct Shape {
     int m, n, k;
   };
   const Shape shapes[] = {{300, 70, 600}, {7, 900, 300},  {60, 300, 257}, {25, 32, 5000},
-                          {1, 10, 2000},  {3, 1100, 300}, {1, 301, 700}};
+                          {1, 10, 2000},  {3, 1100, 300}, {1, 301, 700},  {30, 300, 5001}};
+  static_assert(gemm::long_sum(30, 5001, 5) && 5001 % gemm::kMR != 0, "a long sum, cut mid-strip");
   for (int workers : {2, 3, 5}) {
     fixnet_test::TestScratch scratch(workers);
     const Parallel parallel = fixnet_test::simulated_workers(workers);

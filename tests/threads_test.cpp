@@ -96,7 +96,8 @@ TEST_CASE("the pool gives worker w the w-th share of a job's tasks, and a worker
   // Each job's first task of every share waits until all of them have
   // started, so each worker is held in its own share's first task: with the
   // shares taken in order, task i * per of `threads * per` tasks runs on
-  // worker i. (A pool handing out tasks first come, first served fails this.)
+  // worker i, and is the first task worker i runs. (A pool handing out tasks
+  // first come, first served starts some worker on task 1 when per is 2.)
   for (int threads : {2, 3}) {
     fixnet_host::ThreadPool pool(threads);
     const Parallel parallel = pool.parallel();
@@ -106,6 +107,7 @@ TEST_CASE("the pool gives worker w the w-th share of a job's tasks, and a worker
         std::atomic<int> started{0};
         std::atomic<bool> timed_out{false};
         int worker_of[6];
+        std::atomic<int> first_of[3] = {-1, -1, -1};
       } job;
       job.threads = threads;
       job.per = per;
@@ -114,6 +116,8 @@ TEST_CASE("the pool gives worker w the w-th share of a job's tasks, and a worker
           [](void* ctx, int i, int, int worker) {
             Job& j = *static_cast<Job*>(ctx);
             j.worker_of[i] = worker;
+            int none = -1;
+            j.first_of[worker].compare_exchange_strong(none, i);
             if (i % j.per != 0) return;
             j.started.fetch_add(1);
             const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -129,7 +133,10 @@ TEST_CASE("the pool gives worker w the w-th share of a job's tasks, and a worker
       CAPTURE(threads);
       CAPTURE(per);
       REQUIRE_FALSE(job.timed_out.load());
-      for (int i = 0; i < threads * per; i += per) CHECK(job.worker_of[i] == i / per);
+      for (int i = 0; i < threads * per; i += per) {
+        CHECK(job.worker_of[i] == i / per);
+        CHECK(job.first_of[i / per].load() == i);
+      }
     }
     // Task 0 waits until every other task has run, the rest of worker 0's
     // share too: worker 0 is held, so the others must take them.

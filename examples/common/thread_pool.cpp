@@ -65,10 +65,13 @@ void ThreadPool::run(void* self, int count, fixnet::ParallelTask task, void* con
   pool->task_ = task;
   pool->context_ = context;
   pool->count_ = count;
+  // Share w starts at task ceil(w * count / n): with no more tasks than
+  // threads, task w is worker w's.
   const int n = pool->threads();
+  auto edge = [&](int w) { return int((std::int64_t(w) * count + n - 1) / n); };
   for (int w = 0; w < n; ++w) {
-    pool->shares_[w].next.store(int(std::int64_t(w) * count / n), std::memory_order_relaxed);
-    pool->shares_[w].end = int(std::int64_t(w + 1) * count / n);
+    pool->shares_[w].next.store(edge(w), std::memory_order_relaxed);
+    pool->shares_[w].end = edge(w + 1);
   }
   pool->checked_in_.store(0, std::memory_order_relaxed);
   bool sleepers;

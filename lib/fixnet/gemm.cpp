@@ -80,13 +80,13 @@ void dense_backward_update(int n, int inputs, int units, const float* x, const f
   gemm::StridedB{row_major(dy, n, units)}.pack(slivers, 0, n, 0, units);
   const gemm::Strided x_t = transposed(x, inputs, n);
   // Part p takes the strips of rows [k_edge(p), k_edge(p + 1)): the rows the
-  // forward pass's part p reads when it splits the sum (gemm::kLongK).
-  const int blocks = gemm::ceil_div(inputs, kMR), parts = gemm::min_int(parallel.active_workers(), blocks);
+  // forward pass's part p reads when it splits the sum (gemm::long_sum).
+  const int parts = gemm::min_int(parallel.active_workers(), gemm::ceil_div(inputs, kMR));
   auto part = [&](int p, int, int worker) {
     float* a = scratch.pack_a[worker];  // laid out as dense_update_floats() counts
     float* strip = a + std::ptrdiff_t(n) * kMR;
-    for (int block = p * blocks / parts; block < (p + 1) * blocks / parts; ++block) {
-      const int j0 = block * kMR, rows = gemm::min_int(kMR, inputs - j0);
+    for (int j0 = gemm::k_edge(inputs, p, parts); j0 < gemm::k_edge(inputs, p + 1, parts); j0 += kMR) {
+      const int rows = gemm::min_int(kMR, inputs - j0);
       // dx[:, j0..] from w's rows j0.., before update may change them.
       if (dx != nullptr) gemm::transposed_rows(n, units, j0, rows, w, units, dy_t, dx, inputs);
       // strip = x^T[j0.., n] . dy[n, units]

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace fixnet {
 namespace gemm {
@@ -54,26 +55,31 @@ constexpr std::size_t pack_b_floats(int N, int K) {
 
 constexpr int ceil_div(int x, int m) { return (x + m - 1) / m; }
 
-// Sums over at least this many k with at most kMC rows (a dense layer's
-// forward pass on a batch) are split over K on several workers even when C
-// has tiles enough for all: part p then reads only its share of B's rows,
-// the weights' rows dense_backward_update gives part p (see k_edge), so each
-// core re-reads the weights it updated itself. When the host places the cores
-// far apart, that saves far more than the partial sums cost.
+// A product with at most kMC rows and a sum over at least this many k, in at
+// least one K block per worker (a dense layer's forward pass on a batch, as
+// the tutorial's first one), is split over K even when C has tiles enough
+// for all: part p then reads only its share of B's rows. For a dense layer
+// those are the weights' rows dense_backward_update gives its part p (see
+// k_edge), so each core re-reads the weights it updated itself. When the
+// host places the cores far apart, that saves far more than the partial
+// sums cost.
 constexpr int kLongK = 2048;
+constexpr bool long_sum(int M, int K, int workers) { return M <= kMC && K >= kLongK && ceil_div(K, kKC) >= workers; }
 
 // How many parts the sum over K is split into so `workers` threads all get a
 // share of C[M, N] = A[M, K] . B[K, N]: 1 unless C has fewer tiles than
-// workers or the sum is long (kLongK).
+// workers or the sum is long (long_sum: then one part per worker).
 constexpr int k_parts(int M, int N, int K, int workers) {
-  const bool long_sum = M <= kMC && K >= kLongK;
-  if (workers <= 1 || (ceil_div(M, kMC) * ceil_div(N, kNR) >= workers && !long_sum)) return 1;
+  if (workers <= 1 || (ceil_div(M, kMC) * ceil_div(N, kNR) >= workers && !long_sum(M, K, workers))) return 1;
   return min_int(workers, ceil_div(K, kKC));
 }
 
-// Where part p of `parts` starts in a sum over K split into parts: at a whole
-// kMR strip, as dense_backward_update shares out the rows of the weights.
-constexpr int k_edge(int K, int p, int parts) { return min_int(K, kMR * (p * ceil_div(K, kMR) / parts)); }
+// Where part p of `parts` starts in a sum over K split into parts (parts <=
+// ceil_div(K, kMR), so none is empty): at a whole kMR strip, as
+// dense_backward_update shares out the rows of the weights.
+constexpr int k_edge(int K, int p, int parts) {
+  return min_int(K, kMR * int(std::int64_t(p) * ceil_div(K, kMR) / parts));
+}
 
 // The most rows (up to M) for which the product is split over K; 0 if none.
 // Fewer rows mean fewer tiles, so a product split at m rows is split at every
@@ -82,8 +88,8 @@ constexpr int split_rows(int M, int N, int K, int workers) {
   const int n_tiles = ceil_div(N, kNR);
   if (workers <= 1 || ceil_div(K, kKC) < 2) return 0;
   const int few_tiles = n_tiles < workers ? min_int(M, kMC * ((workers - 1) / n_tiles)) : 0;
-  const int long_sum = K >= kLongK ? min_int(M, kMC) : 0;
-  return few_tiles > long_sum ? few_tiles : long_sum;
+  const int long_rows = long_sum(1, K, workers) ? min_int(M, kMC) : 0;
+  return few_tiles > long_rows ? few_tiles : long_rows;
 }
 
 // A one-example product (C[1, N] with a row-major B) over at least this many

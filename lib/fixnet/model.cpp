@@ -2,6 +2,7 @@
 #include "fixnet/model.h"
 
 #include <cstring>
+#include <functional>
 
 #include "fixnet/kernels.h"
 #include "fixnet/loss.h"
@@ -222,8 +223,10 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
   // workers write their shares of the examples (first half, second half on
   // two) to the same addresses for every layer, whatever its size, so no
   // core writes lines another core holds.
+  // (count <= capacity: every layer's input but the network's is another's output.)
   auto spare = [&](std::size_t count) {
-    const bool in_first = dy >= buffers[0] && dy < buffers[0] + capacity;
+    const std::less<const float*> before;  // a total order, also for the caller's logits_gradient
+    const bool in_first = !before(dy, buffers[0]) && before(dy, buffers[0] + capacity);
     return (in_first ? buffers[1] : buffers[0]) + (capacity - count) / 2 / 16 * 16;
   };
   const GemmScratch& scratch = scratch_;

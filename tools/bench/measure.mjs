@@ -10,7 +10,8 @@
 // if given, else a freshly initialised CNN; cnn-scaling: cnn-train in alternating
 // 1-second slices of 1 thread and `threads` in one module (1, N, 1, ..., N, 1),
 // so both sides meet the same moments of the machine: each slice's images/s and
-// each N-thread slice's over the mean of the 1-thread slices on either side.
+// each N-thread slice's over the mean of the 1-thread slices on either side
+// (switching re-creates the module's thread pool, outside the timing).
 
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
@@ -70,6 +71,7 @@ export async function measure(m, { what, threads, seconds, readMnist, readModel 
     result.steps = steps;
   } else if (what === 'cnn-scaling') {
     const all = result.threads, slice = 1, pairs = Math.max(1, Math.floor(seconds / (2 * slice)));
+    train(10);  // warm-up, as for cnn-train
     const rates = [];
     for (let i = 0; i <= 2 * pairs; ++i) {
       m._fx_set_threads(i % 2 === 0 ? 1 : all);
