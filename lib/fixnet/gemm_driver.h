@@ -636,10 +636,11 @@ inline void multiply_by_transpose(int M, int N, int K, const Strided& a, const f
   }
   float* panel = ws.pack_b[0];
   pack_transposed(a, M, K, panel);
-  const int blocks = ceil_div(N, kMR), parts = min_int(parallel.active_workers(), blocks);
+  // Part p takes W's rows [k_edge(p), k_edge(p + 1)), as dense_backward_update does.
+  const int parts = min_int(parallel.active_workers(), ceil_div(N, kMR));
   auto part = [&](int p, int, int) {
-    for (int block = p * blocks / parts; block < (p + 1) * blocks / parts; ++block)
-      transposed_rows(M, K, block * kMR, min_int(kMR, N - block * kMR), w, ldw, panel, c, ldc);
+    for (int j0 = k_edge(N, p, parts); j0 < k_edge(N, p + 1, parts); j0 += kMR)
+      transposed_rows(M, K, j0, min_int(kMR, N - j0), w, ldw, panel, c, ldc);
   };
   parallel_for(parallel, parts, part);
 }

@@ -114,6 +114,7 @@ void print_scaling(const fixnet_host::MnistData& data, int threads, double budge
   constexpr double kSlice = 1.0;
   const fixnet::mnist::Recipe recipe = fixnet::mnist::cnn_recipe();
   Trainer t(recipe, data, threads);
+  for (int i = 0; i < 5; ++i) t.step();  // warm-up, as for cnn-train
   const fixnet::Parallel one{}, all = t.pool.parallel();
   const int pairs = std::max(1, int(budget / (2 * kSlice)));
   std::vector<double> rates;
