@@ -23,7 +23,7 @@ int classify_command(const Args& args) {
     report_error(error);
     return kExitFailure;
   }
-  if (!(loaded.model.spec().input == fixnet::mnist::kInput) || loaded.model.classes() != fixnet::mnist::kClasses) {
+  if (!(loaded.spec().input == fixnet::mnist::kInput) || loaded.classes() != fixnet::mnist::kClasses) {
     report_error("the model is not for 28x28 grayscale digits in 10 classes");
     return kExitFailure;
   }
@@ -39,8 +39,8 @@ int classify_command(const Args& args) {
       continue;
     }
     fixnet::Status s = fixnet::preprocess_digit(fixnet::ImageView{pixels.get(), width, height, channels},
-                                                loaded.model.input_buffer());
-    if (s.ok()) s = loaded.model.predict(loaded.model.input_buffer(), 1, probabilities);
+                                                loaded.input.data());
+    if (s.ok()) s = loaded.predict(1, probabilities);
     if (!s.ok()) {
       report_error(path + ": " + (s.code == fixnet::Error::no_ink ? "no digit found (the image has no ink)" : s.message));
       status = kExitFailure;

@@ -1,4 +1,4 @@
-// fixnet-mnist: the three commands; each returns the process exit status.
+// fixnet-mnist: the commands; each returns the process exit status.
 #pragma once
 
 #include "args.h"
@@ -12,6 +12,7 @@ constexpr int kExitUsage = 2;    // the command line was wrong
 int train_command(const Args& args);
 int eval_command(const Args& args);
 int classify_command(const Args& args);
+int quantize_command(const Args& args);
 
 // Prints "fixnet-mnist: <message>" to stderr.
 void report_error(const std::string& message);

@@ -2,7 +2,6 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "fixnet/evaluate.h"
 #include "mnist_files.h"
 #include "model_loader.h"
 
@@ -25,7 +24,7 @@ int eval_command(const Args& args) {
     return kExitFailure;
   }
   int correct = 0;
-  const fixnet::Status s = fixnet::evaluate(&loaded.model, data.test, 0, data.test.count, nullptr, &correct);
+  const fixnet::Status s = loaded.evaluate(data.test, &correct);
   if (!s.ok()) {
     report_error(s.message);
     return kExitFailure;

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
       {"train", {"model", "data", "steps", "batch", "lr", "keep-prob", "seed", "out", "threads"}, train_command},
       {"eval", {"model-file", "data", "threads"}, eval_command},
       {"classify", {"model-file", "threads"}, classify_command},
+      {"quantize", {"model-file", "out", "calibration", "data", "threads"}, quantize_command},
   };
   for (const Command& c : commands) {
     if (command != c.name) continue;

@@ -33,9 +33,13 @@ int train_command(const Args& args) {
     recipe = fixnet::mnist::softmax_recipe();
   } else if (name == "cnn") {
     recipe = fixnet::mnist::cnn_recipe();
+  } else if (name == "micro") {
+    recipe = fixnet::mnist::micro_recipe();
+  } else if (name == "nano") {
+    recipe = fixnet::mnist::nano_recipe();
   } else {
-    return usage_error(name.empty() ? "train needs --model softmax or --model cnn"
-                                    : "unknown model '" + name + "' (choose softmax or cnn)");
+    return usage_error(name.empty() ? "train needs --model softmax, cnn, micro or nano"
+                                    : "unknown model '" + name + "' (choose softmax, cnn, micro or nano)");
   }
   long long steps, batch, seed;
   double lr, keep = 1.0;

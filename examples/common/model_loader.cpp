@@ -1,39 +1,53 @@
 // fixnet host support: loading a model file for inference.
 #include "model_loader.h"
 
-#include <vector>
-
+#include "fixnet/evaluate.h"
 #include "fixnet/model_file.h"
 #include "host_files.h"
 
 namespace fixnet_host {
 
+fixnet::Status LoadedModel::predict(int n, float* probabilities) {
+  return precision == fixnet::Precision::int8 ? int8.predict(input.data(), n, probabilities)
+                                              : model.predict(input.data(), n, probabilities);
+}
+
+fixnet::Status LoadedModel::evaluate(const fixnet::Dataset& data, int* correct) {
+  return precision == fixnet::Precision::int8 ? fixnet::evaluate(&int8, data, 0, data.count, nullptr, correct)
+                                              : fixnet::evaluate(&model, data, 0, data.count, nullptr, correct);
+}
+
 bool load_model(const std::string& path, int batch, int workers, LoadedModel& out, std::string& error) {
   std::vector<std::uint8_t> bytes;
   if (!read_file(path, bytes, error)) return false;
   fixnet::ModelSpec spec;
-  fixnet::Status s = fixnet::read_model_spec(bytes.data(), bytes.size(), &spec);
+  fixnet::Status s = fixnet::read_model_spec(bytes.data(), bytes.size(), &spec, &out.precision);
+  const bool int8 = out.precision == fixnet::Precision::int8;
   if (s.ok()) {
     fixnet::PlanOptions options;
     options.batch = batch;
     options.workers = workers;
+    options.precision = out.precision;
     const fixnet::Plan plan = fixnet::plan(spec, options);
     out.arena = allocate_arena(plan.bytes);
     if (!out.arena) {
       error = path + ": not enough memory for the model";
       return false;
     }
-    s = out.model.init(spec, options, out.arena.get(), plan.bytes);
+    s = int8 ? out.int8.init(spec, options, out.arena.get(), plan.bytes)
+             : out.model.init(spec, options, out.arena.get(), plan.bytes);
   }
-  if (s.ok()) s = fixnet::load_model_file(bytes.data(), bytes.size(), &out.model);
+  if (s.ok()) s = int8 ? fixnet::load_model_file(bytes.data(), bytes.size(), &out.int8)
+                       : fixnet::load_model_file(bytes.data(), bytes.size(), &out.model);
   if (s.ok()) {
     out.pool = std::make_unique<ThreadPool>(workers);
-    s = out.model.set_parallel(out.pool->parallel());
+    s = int8 ? out.int8.set_parallel(out.pool->parallel()) : out.model.set_parallel(out.pool->parallel());
   }
   if (!s.ok()) {
     error = path + ": " + s.message;
     return false;
   }
+  out.input.assign(std::size_t(batch) * std::size_t(spec.input.size()), 0.0f);
   return true;
 }
 

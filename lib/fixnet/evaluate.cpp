@@ -5,21 +5,24 @@
 
 namespace fixnet {
 
-Status evaluate(Model* model, const Dataset& data, int first, int count, std::uint8_t* predictions, int* correct) {
-  if (model == nullptr || correct == nullptr) return fail(Error::invalid_argument, "evaluate: null model or result");
-  if (data.image_size() != model->input_size())
+namespace {
+
+// The loop of both evaluate()s: run(first example, n) classifies n examples
+// and returns their logits [n, classes] (null on failure, with *status set).
+template <class Run>
+Status evaluate_batches(const Dataset& data, int input_size, int batch, int classes, int first, int count,
+                        std::uint8_t* predictions, int* correct, Run run) {
+  if (correct == nullptr) return fail(Error::invalid_argument, "evaluate: null model or result");
+  if (data.image_size() != input_size)
     return fail(Error::invalid_argument, "evaluate: image size differs from the model's input");
   if (first < 0 || count < 0 || first > data.count || count > data.count - first)
     return fail(Error::invalid_argument, "evaluate: range outside the dataset");
   int right = 0;
-  float* input = model->input_buffer();
-  const int classes = model->classes();
-  for (int start = 0; start < count; start += model->batch()) {
-    const int n = count - start < model->batch() ? count - start : model->batch();
-    for (int i = 0; i < n; ++i) image_to_floats(data, first + start + i, input + std::ptrdiff_t(i) * data.image_size());
-    const float* logits = nullptr;
-    const Status s = model->forward(input, n, false, nullptr, &logits);
-    if (!s.ok()) return s;
+  for (int start = 0; start < count; start += batch) {
+    const int n = count - start < batch ? count - start : batch;
+    Status s;
+    const auto* logits = run(first + start, n, &s);
+    if (logits == nullptr) return s;
     for (int i = 0; i < n; ++i) {
       const int predicted = argmax(logits + i * classes, classes);
       right += predicted == data.labels[first + start + i];
@@ -28,6 +31,31 @@ Status evaluate(Model* model, const Dataset& data, int first, int count, std::ui
   }
   *correct = right;
   return ok_status();
+}
+
+}  // namespace
+
+Status evaluate(Model* model, const Dataset& data, int first, int count, std::uint8_t* predictions, int* correct) {
+  if (model == nullptr) return fail(Error::invalid_argument, "evaluate: null model or result");
+  return evaluate_batches(data, model->input_size(), model->batch(), model->classes(), first, count, predictions,
+                          correct, [&](int at, int n, Status* s) {
+                            float* input = model->input_buffer();
+                            for (int i = 0; i < n; ++i) image_to_floats(data, at + i, input + std::ptrdiff_t(i) * data.image_size());
+                            const float* logits = nullptr;
+                            *s = model->forward(input, n, false, nullptr, &logits);
+                            return s->ok() ? logits : nullptr;
+                          });
+}
+
+Status evaluate(Int8Model* model, const Dataset& data, int first, int count, std::uint8_t* predictions, int* correct) {
+  if (model == nullptr) return fail(Error::invalid_argument, "evaluate: null model or result");
+  return evaluate_batches(data, model->input_size(), model->batch(), model->classes(), first, count, predictions,
+                          correct, [&](int at, int n, Status* s) {
+                            const std::int8_t* logits = nullptr;
+                            *s = model->quantize_bytes(data.images + std::size_t(at) * std::size_t(data.image_size()), n);
+                            if (s->ok()) *s = model->forward(model->input_buffer(), n, &logits);
+                            return s->ok() ? logits : nullptr;
+                          });
 }
 
 }  // namespace fixnet

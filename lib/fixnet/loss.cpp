@@ -37,12 +37,18 @@ void softmax(const float* logits, int n, int classes, float* probabilities) {
   }
 }
 
-int argmax(const float* values, int count) {
+namespace {
+template <class T>
+int first_largest(const T* values, int count) {
   int best = 0;
   for (int i = 1; i < count; ++i)
     if (values[i] > values[best]) best = i;
   return best;
 }
+}  // namespace
+
+int argmax(const float* values, int count) { return first_largest(values, count); }
+int argmax(const std::int8_t* values, int count) { return first_largest(values, count); }
 
 int count_correct(const float* logits, const std::uint8_t* labels, int n, int classes) {
   int correct = 0;

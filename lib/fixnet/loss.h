@@ -17,6 +17,7 @@ void softmax(const float* logits, int n, int classes, float* probabilities);
 
 // Index of the largest value (the first one on ties).
 int argmax(const float* values, int count);
+int argmax(const std::int8_t* values, int count);
 
 // How many of the n rows have their largest logit at the label.
 int count_correct(const float* logits, const std::uint8_t* labels, int n, int classes);

@@ -133,6 +133,17 @@ const float* Model::layer_input(int layer, const float* input) {
 }
 
 Status Model::forward(const float* input, int n, bool training, Rng* rng, const float** logits) {
+  return forward_pass(input, n, training, rng, logits, nullptr);
+}
+
+Status Model::observe(const float* input, int n, const LayerObserver& observer) {
+  if (observer.call == nullptr) return fail(Error::invalid_argument, "observer has no function");
+  const float* logits = nullptr;
+  return forward_pass(input, n, false, nullptr, &logits, &observer);
+}
+
+Status Model::forward_pass(const float* input, int n, bool training, Rng* rng, const float** logits,
+                           const LayerObserver* observer) {
   if (!ready_) return fail(Error::invalid_argument, "model is not initialised");
   if (n < 1 || n > plan_.options.batch) return fail(Error::invalid_argument, "example count must be 1..batch");
   if (input == nullptr || logits == nullptr) return fail(Error::invalid_argument, "null input or output");
@@ -143,12 +154,14 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
   for (int i = 0; i < plan_.spec.layer_count; ++i) {
     const LayerSpec& l = plan_.spec.layers[i];
     const LayerPlan& lp = plan_.layers[i];
+    const std::size_t count = std::size_t(n) * std::size_t(lp.output.size());
+    if (observer != nullptr && lp.skip_forward)  // shows the values it passes on
+      observer->call(observer->context, i, layer_input(i + 1, input), count);
     if (lp.skip_forward) continue;
     const float* x = layer_input(i, input);
     float* y = floats(lp.output_offset);
     const float* w = parameters_ + lp.weights;
     const float* b = parameters_ + lp.bias;
-    const std::size_t count = std::size_t(n) * std::size_t(lp.output.size());
     switch (l.kind) {
       case LayerKind::dense:
         dense_forward(n, lp.input.size(), l.units, x, w, b, y, lp.fused_relu, scratch, parallel_);
@@ -193,6 +206,7 @@ Status Model::forward(const float* input, int n, bool training, Rng* rng, const 
       }
       case LayerKind::flatten: break;
     }
+    if (observer != nullptr) observer->call(observer->context, i, y, count);
   }
   last_input_ = input;
   last_training_n_ = training ? n : 0;

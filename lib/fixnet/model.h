@@ -63,6 +63,15 @@ class Model {
   // Softmax probabilities [n, classes] for n <= batch examples (no dropout).
   Status predict(const float* input, int n, float* probabilities);
 
+  // An inference forward pass (as predict's) that shows `observer` each
+  // layer's output [n, output size] as soon as it is computed (a layer
+  // computed in place or fused into the one before shows the same values).
+  struct LayerObserver {
+    void (*call)(void* context, int layer, const float* output, std::size_t count) = nullptr;
+    void* context = nullptr;
+  };
+  Status observe(const float* input, int n, const LayerObserver& observer);
+
   // Staging space in the arena for one batch: inputs [batch, input size], labels [batch].
   float* input_buffer() { return floats(plan_.input); }
   std::uint8_t* label_buffer() { return bytes_ + plan_.labels; }
@@ -109,6 +118,9 @@ class Model {
   float* floats(std::size_t offset) { return reinterpret_cast<float*>(bytes_ + offset); }
   // The activations a layer reads: the previous layer's output, or the model input.
   const float* layer_input(int layer, const float* input);
+  // forward(), showing each layer's output to `observer` when not null.
+  Status forward_pass(const float* input, int n, bool training, Rng* rng, const float** logits,
+                      const LayerObserver* observer);
   // An optimizer step's constants, made once per train_step.
   struct Update {
     OptimizerKind kind;

@@ -45,67 +45,8 @@ struct CrcTable {
   }
 };
 constexpr CrcTable kCrcTable{};
-}  // namespace
-
-std::uint32_t crc32(const void* bytes, std::size_t size) {
-  const auto* p = static_cast<const std::uint8_t*>(bytes);
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (std::size_t i = 0; i < size; ++i) crc = kCrcTable.entries[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
-  return ~crc;
-}
-
-Status write_model_file(const Model& model, void* out, std::size_t capacity, std::size_t* written) {
-  const ModelSpec& spec = model.spec();
-  const std::size_t size = model_file_size(spec);
-  if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "model file: output buffer too small");
-  auto* p = static_cast<std::uint8_t*>(out);
-  std::memcpy(p, "FXNM", 4);
-  put_u32(p + 4, kModelFileVersion);
-  put_u32(p + 8, std::uint32_t(spec.input.height));
-  put_u32(p + 12, std::uint32_t(spec.input.width));
-  put_u32(p + 16, std::uint32_t(spec.input.channels));
-  put_u32(p + 20, std::uint32_t(spec.layer_count));
-  std::uint8_t* q = p + kHeader;
-  for (int i = 0; i < spec.layer_count; ++i, q += kLayerRecord) {
-    const LayerSpec& l = spec.layers[i];
-    const std::uint32_t fields[8] = {std::uint32_t(l.kind),     std::uint32_t(l.units),    std::uint32_t(l.window_h),
-                                     std::uint32_t(l.window_w), std::uint32_t(l.stride_h), std::uint32_t(l.stride_w),
-                                     std::uint32_t(l.padding),  float_bits(l.keep_prob)};
-    for (int k = 0; k < 8; ++k) put_u32(q + 4 * k, fields[k]);
-  }
-  const std::uint64_t count = model.parameter_count();
-  put_u32(q, std::uint32_t(count));
-  put_u32(q + 4, std::uint32_t(count >> 32));
-  q += 8;
-  const float* params = model.parameters();
-  for (std::size_t i = 0; i < count; ++i, q += 4) put_u32(q, float_bits(params[i]));
-  put_u32(q, crc32(p, std::size_t(q - p)));
-  if (written != nullptr) *written = size;
-  return ok_status();
-}
-
-Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec) {
-  const auto* p = static_cast<const std::uint8_t*>(bytes);
-  if (spec == nullptr) return fail(Error::invalid_argument, "model file: null output");
-  if (size < 8) return fail(Error::truncated, "model file: too short to be a model file (truncated)");
-  if (p == nullptr) return fail(Error::invalid_argument, "model file: null bytes");
-  if (std::memcmp(p, "FXNM", 4) != 0) return fail(Error::bad_magic, "model file: not a fixnet model file (bad magic)");
-  if (get_u32(p + 4) != kModelFileVersion)
-    return fail(Error::unsupported, "model file: unsupported format version (this build reads version 1)");
-  if (size < kHeader) return fail(Error::truncated, "model file: header is truncated");
-  const std::uint32_t layers = get_u32(p + 20);
-  if (layers < 1 || layers > std::uint32_t(kMaxLayers))
-    return fail(Error::corrupt, "model file: layer count is not 1..16 (corrupted)");
-  if (size < kHeader + kLayerRecord * layers + 8) return fail(Error::truncated, "model file: architecture is truncated");
-  const std::uint8_t* q = p + kHeader + kLayerRecord * layers;
-  const std::uint64_t count = std::uint64_t(get_u32(q)) | (std::uint64_t(get_u32(q + 4)) << 32);
-  // Compared with the bytes present before anything is multiplied: no wrap.
-  const std::size_t room = size - (kHeader + kLayerRecord * layers + 8);  // parameters and checksum
-  if (room < 4 || count > (room - 4) / 4) return fail(Error::truncated, "model file: shorter than its header says (truncated)");
-  if (room - 4 > 4 * count) return fail(Error::oversized, "model file: bytes continue past the checksum");
-  if (crc32(p, size - 4) != get_u32(p + size - 4))
-    return fail(Error::corrupt, "model file: checksum mismatch (the file is corrupted)");
-
+// The layer records of a file whose header was checked: the architecture.
+ModelSpec decode_spec(const std::uint8_t* p, std::uint32_t layers) {
   ModelSpec s;
   s.input = Dims{to_int(get_u32(p + 8)), to_int(get_u32(p + 12)), to_int(get_u32(p + 16))};
   s.layer_count = int(layers);
@@ -122,17 +63,178 @@ Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec) {
     l.padding = static_cast<Padding>(padding <= 0xFF ? padding : 0);
     l.keep_prob = bits_float(get_u32(r + 28));
   }
+  return s;
+}
+
+void encode_spec(const ModelSpec& spec, std::uint32_t version, std::uint8_t* p) {
+  std::memcpy(p, "FXNM", 4);
+  put_u32(p + 4, version);
+  put_u32(p + 8, std::uint32_t(spec.input.height));
+  put_u32(p + 12, std::uint32_t(spec.input.width));
+  put_u32(p + 16, std::uint32_t(spec.input.channels));
+  put_u32(p + 20, std::uint32_t(spec.layer_count));
+  std::uint8_t* q = p + kHeader;
+  for (int i = 0; i < spec.layer_count; ++i, q += kLayerRecord) {
+    const LayerSpec& l = spec.layers[i];
+    const std::uint32_t fields[8] = {std::uint32_t(l.kind),     std::uint32_t(l.units),    std::uint32_t(l.window_h),
+                                     std::uint32_t(l.window_w), std::uint32_t(l.stride_h), std::uint32_t(l.stride_w),
+                                     std::uint32_t(l.padding),  float_bits(l.keep_prob)};
+    for (int k = 0; k < 8; ++k) put_u32(q + 4 * k, fields[k]);
+  }
+}
+
+bool little_endian_host() {
+  const std::uint32_t one = 1;
+  std::uint8_t first = 0;
+  std::memcpy(&first, &one, 1);
+  return first == 1;
+}
+
+// Points `view` into an int8 file's payload (whose size and alignment were
+// checked): activation parameters copied, layer tensors in place.
+void int8_view(const std::uint8_t* p, const ModelSpec& spec, Int8Parameters* view) {
+  const std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count);
+  for (int t = 0; t <= spec.layer_count; ++t, q += 8)
+    view->activations[t] = QuantParams{bits_float(get_u32(q)), std::int32_t(get_u32(q + 4))};
+  Dims d = spec.input;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    const std::size_t units = layer_bias_count(l), weights = layer_weight_count(l, d);
+    d = layer_output_dims(l, d);
+    if (units == 0) continue;
+    Int8LayerParameters& lp = view->layers[i];
+    lp.weight_scale = reinterpret_cast<const float*>(q);
+    lp.bias = reinterpret_cast<const std::int32_t*>(q + 4 * units);
+    lp.multiplier = lp.bias + units;
+    lp.shift = lp.multiplier + units;
+    lp.weights = reinterpret_cast<const std::int8_t*>(q + 16 * units);
+    q += 16 * units + (weights + 3) / 4 * 4;
+  }
+}
+
+
+}  // namespace
+
+std::uint32_t crc32(const void* bytes, std::size_t size) {
+  const auto* p = static_cast<const std::uint8_t*>(bytes);
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (std::size_t i = 0; i < size; ++i) crc = kCrcTable.entries[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
+  return ~crc;
+}
+
+Status write_model_file(const Model& model, void* out, std::size_t capacity, std::size_t* written) {
+  const ModelSpec& spec = model.spec();
+  const std::size_t size = model_file_size(spec);
+  if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "model file: output buffer too small");
+  auto* p = static_cast<std::uint8_t*>(out);
+  encode_spec(spec, kModelFileVersion, p);
+  std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count);
+  const std::uint64_t count = model.parameter_count();
+  put_u32(q, std::uint32_t(count));
+  put_u32(q + 4, std::uint32_t(count >> 32));
+  q += 8;
+  const float* params = model.parameters();
+  for (std::size_t i = 0; i < count; ++i, q += 4) put_u32(q, float_bits(params[i]));
+  put_u32(q, crc32(p, std::size_t(q - p)));
+  if (written != nullptr) *written = size;
+  return ok_status();
+}
+
+
+Status write_model_file(const Int8Model& model, void* out, std::size_t capacity, std::size_t* written) {
+  const ModelSpec& spec = model.spec();
+  const std::size_t size = int8_model_file_size(spec);
+  if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "model file: output buffer too small");
+  auto* p = static_cast<std::uint8_t*>(out);
+  std::memset(p, 0, size);
+  encode_spec(spec, kInt8ModelFileVersion, p);
+  const Int8Parameters& params = model.parameters();
+  std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count);
+  for (int t = 0; t <= spec.layer_count; ++t, q += 8) {
+    put_u32(q, float_bits(params.activations[t].scale));
+    put_u32(q + 4, std::uint32_t(params.activations[t].zero_point));
+  }
+  Dims d = spec.input;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    const std::size_t units = layer_bias_count(l), weights = layer_weight_count(l, d);
+    d = layer_output_dims(l, d);
+    if (units == 0) continue;
+    const Int8LayerParameters& lp = params.layers[i];
+    for (std::size_t u = 0; u < units; ++u) {
+      put_u32(q + 4 * u, float_bits(lp.weight_scale[u]));
+      put_u32(q + 4 * (units + u), std::uint32_t(lp.bias[u]));
+      put_u32(q + 4 * (2 * units + u), std::uint32_t(lp.multiplier[u]));
+      put_u32(q + 4 * (3 * units + u), std::uint32_t(lp.shift[u]));
+    }
+    std::memcpy(q + 16 * units, lp.weights, weights);
+    q += 16 * units + (weights + 3) / 4 * 4;
+  }
+  put_u32(q, crc32(p, std::size_t(q - p)));
+  if (written != nullptr) *written = size;
+  return ok_status();
+}
+
+Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec, Precision* precision) {
+  const auto* p = static_cast<const std::uint8_t*>(bytes);
+  if (spec == nullptr) return fail(Error::invalid_argument, "model file: null output");
+  if (size < 8) return fail(Error::truncated, "model file: too short to be a model file (truncated)");
+  if (p == nullptr) return fail(Error::invalid_argument, "model file: null bytes");
+  if (std::memcmp(p, "FXNM", 4) != 0) return fail(Error::bad_magic, "model file: not a fixnet model file (bad magic)");
+  const std::uint32_t version = get_u32(p + 4);
+  if (version != kModelFileVersion && version != kInt8ModelFileVersion)
+    return fail(Error::unsupported, "model file: unsupported format version (this build reads versions 1 and 2)");
+  if (size < kHeader) return fail(Error::truncated, "model file: header is truncated");
+  const std::uint32_t layers = get_u32(p + 20);
+  if (layers < 1 || layers > std::uint32_t(kMaxLayers))
+    return fail(Error::corrupt, "model file: layer count is not 1..16 (corrupted)");
+  const std::size_t records = kHeader + kLayerRecord * layers;
+  if (version == kModelFileVersion) {
+    if (size < records + 8) return fail(Error::truncated, "model file: architecture is truncated");
+    const std::uint8_t* q = p + records;
+    const std::uint64_t count = std::uint64_t(get_u32(q)) | (std::uint64_t(get_u32(q + 4)) << 32);
+    // Compared with the bytes present before anything is multiplied: no wrap.
+    const std::size_t room = size - (records + 8);  // parameters and checksum
+    if (room < 4 || count > (room - 4) / 4) return fail(Error::truncated, "model file: shorter than its header says (truncated)");
+    if (room - 4 > 4 * count) return fail(Error::oversized, "model file: bytes continue past the checksum");
+    if (crc32(p, size - 4) != get_u32(p + size - 4))
+      return fail(Error::corrupt, "model file: checksum mismatch (the file is corrupted)");
+    const ModelSpec s = decode_spec(p, layers);
+    if (!validate(s).ok()) return fail(Error::corrupt, "model file: the recorded architecture is not a valid network");
+    if (spec_parameter_count(s) != count)
+      return fail(Error::corrupt, "model file: parameter count does not match the architecture");
+    *spec = s;
+    if (precision != nullptr) *precision = Precision::float32;
+    return ok_status();
+  }
+  if (size < records) return fail(Error::truncated, "model file: architecture is truncated");
+  const ModelSpec s = decode_spec(p, layers);
   if (!validate(s).ok()) return fail(Error::corrupt, "model file: the recorded architecture is not a valid network");
-  if (spec_parameter_count(s) != count)
-    return fail(Error::corrupt, "model file: parameter count does not match the architecture");
+  const std::size_t expected = int8_model_file_size(s);
+  if (size < expected) return fail(Error::truncated, "model file: shorter than its architecture needs (truncated)");
+  if (size > expected) return fail(Error::oversized, "model file: bytes continue past the checksum");
+  if (crc32(p, size - 4) != get_u32(p + size - 4))
+    return fail(Error::corrupt, "model file: checksum mismatch (the file is corrupted)");
+  if (!plan(s, PlanOptions{1, OptimizerKind::none, 1, true, Precision::int8}).status.ok())
+    return fail(Error::corrupt, "model file: the recorded architecture cannot run in int8");
+  if (reinterpret_cast<std::uintptr_t>(p) % 4 != 0 || !little_endian_host())
+    return fail(Error::unsupported, "model file: int8 files are read in place: 4-byte aligned, on little-endian hosts");
+  Int8Parameters view;
+  int8_view(p, s, &view);
+  const Status values = validate_int8_parameters(s, view);
+  if (!values.ok()) return fail(Error::corrupt, values.message);
   *spec = s;
+  if (precision != nullptr) *precision = Precision::int8;
   return ok_status();
 }
 
 Status load_model_file(const void* bytes, std::size_t size, Model* model) {
   ModelSpec spec;
-  const Status s = read_model_spec(bytes, size, &spec);
+  Precision precision;
+  const Status s = read_model_spec(bytes, size, &spec, &precision);
   if (!s.ok()) return s;
+  if (precision != Precision::float32)
+    return fail(Error::unsupported, "model file: it holds an int8 model (load it into an Int8Model)");
   if (model == nullptr || model->mutable_parameters() == nullptr)
     return fail(Error::invalid_argument, "model file: the model cannot take parameters");
   if (!same_architecture(spec, model->spec()))
@@ -142,6 +244,37 @@ Status load_model_file(const void* bytes, std::size_t size, Model* model) {
   for (std::size_t i = 0; i < model->parameter_count(); ++i, q += 4) params[i] = bits_float(get_u32(q));
   model->reset_optimizer();
   return ok_status();
+}
+
+Status load_model_file(const void* bytes, std::size_t size, Int8Model* model) {
+  ModelSpec spec;
+  Precision precision;
+  const Status s = read_model_spec(bytes, size, &spec, &precision);
+  if (!s.ok()) return s;
+  if (precision != Precision::int8)
+    return fail(Error::unsupported, "model file: it holds a float model (quantize it for an Int8Model)");
+  if (model == nullptr) return fail(Error::invalid_argument, "model file: the model cannot take parameters");
+  if (!same_architecture(spec, model->spec()))
+    return fail(Error::architecture_mismatch, "model file: it holds a different architecture than this model");
+  Int8Parameters view;
+  int8_view(static_cast<const std::uint8_t*>(bytes), spec, &view);
+  Dims d = spec.input;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    const std::size_t units = layer_bias_count(l), weights = layer_weight_count(l, d);
+    d = layer_output_dims(l, d);
+    if (units == 0) continue;
+    const Int8LayerStorage st = model->layer_storage(i);
+    if (st.weights == nullptr) return fail(Error::invalid_argument, "model file: the model cannot take parameters");
+    const Int8LayerParameters& from = view.layers[i];
+    std::memcpy(st.weights, from.weights, weights);
+    std::memcpy(st.bias, from.bias, 4 * units);
+    std::memcpy(st.multiplier, from.multiplier, 4 * units);
+    std::memcpy(st.shift, from.shift, 4 * units);
+    std::memcpy(st.weight_scale, from.weight_scale, 4 * units);
+  }
+  for (int t = 0; t <= spec.layer_count; ++t) model->set_activation_params(t, view.activations[t]);
+  return model->parameters_changed();
 }
 
 }  // namespace fixnet

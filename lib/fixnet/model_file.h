@@ -1,6 +1,7 @@
-// fixnet: the model file, version 1. Everything little-endian; floats IEEE-754
-// binary32.
+// fixnet: the model file. Version 1 holds a float model, version 2 an int8
+// one. Everything little-endian; floats IEEE-754 binary32.
 //
+// Version 1 (float):
 //   offset        size   field
 //   0             4      magic "FXNM"
 //   4             4      u32 format version (1)
@@ -15,19 +16,37 @@
 //                        weights [inputs, units], conv2d [kh, kw, in, filters]
 //   32+32L+4P     4      CRC-32 (IEEE, as zlib's crc32) of all bytes before it
 //
+// Version 2 (int8, TensorFlow Lite's quantization; see int8_model.h):
+//   0             24+32L the same header and layer records, version 2
+//   24+32L        8(L+1) per tensor (the input, then each layer's output):
+//                        f32 scale, i32 zero point (-128..127)
+//   then, for each dense or conv2d layer in order, with U units and K
+//   weights per unit:
+//                 4U     f32 weight scales (symmetric, zero point 0)
+//                 4U     i32 biases (at scale input scale * weight scale)
+//                 4U     i32 requantization multipliers ([2^30, 2^31) or 0)
+//                 4U     i32 shifts (-31..30)
+//                 UK     i8 weights (-127..127), [units, K]: conv2d
+//                        [filters, kh, kw, in] (OHWI), dense [units, inputs];
+//                        then zero bytes to a multiple of 4
+//   last          4      CRC-32 of all bytes before it
+// Every field of version 2 is 4-byte aligned.
+//
 // Initializers are not recorded: they do not change what a trained model computes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "fixnet/int8_model.h"
 #include "fixnet/model.h"
 #include "fixnet/spec.h"
 #include "fixnet/status.h"
 
 namespace fixnet {
 
-constexpr std::uint32_t kModelFileVersion = 1;
+constexpr std::uint32_t kModelFileVersion = 1;      // float models
+constexpr std::uint32_t kInt8ModelFileVersion = 2;  // int8 models
 
 // Floats of weights and biases `spec` has (which must be valid).
 constexpr std::size_t spec_parameter_count(const ModelSpec& spec) {
@@ -45,16 +64,35 @@ constexpr std::size_t model_file_size(const ModelSpec& spec) {
   return 24 + 32 * std::size_t(spec.layer_count) + 8 + 4 * spec_parameter_count(spec) + 4;
 }
 
+// The size in bytes of the int8 model file of `spec` (which must be valid).
+constexpr std::size_t int8_model_file_size(const ModelSpec& spec) {
+  std::size_t size = 24 + 32 * std::size_t(spec.layer_count) + 8 * (std::size_t(spec.layer_count) + 1) + 4;
+  Dims d = spec.input;
+  for (int i = 0; i < spec.layer_count && i < kMaxLayers; ++i) {
+    const std::size_t units = layer_bias_count(spec.layers[i]);
+    size += 16 * units + (layer_weight_count(spec.layers[i], d) + 3) / 4 * 4;
+    d = layer_output_dims(spec.layers[i], d);
+  }
+  return size;
+}
+
 // Writes `model`'s architecture and parameters to out[0, model_file_size(spec)).
 Status write_model_file(const Model& model, void* out, std::size_t capacity, std::size_t* written);
+// The same for an int8 model, to out[0, int8_model_file_size(spec)).
+Status write_model_file(const Int8Model& model, void* out, std::size_t capacity, std::size_t* written);
 
-// Checks a whole file (magic, version, size, checksum, a buildable
-// architecture) and returns the architecture it records.
-Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec);
+// Checks a whole file of either version (magic, version, size, checksum, a
+// buildable architecture and, for int8, every value's range: see
+// validate_int8_parameters) and returns the architecture it records and
+// (when not null) its precision. Int8 files must be 4-byte aligned in memory.
+Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec, Precision* precision = nullptr);
 
 // Checks the file as read_model_spec does, requires the model's architecture,
-// and copies the parameters into `model` (whose optimizer is reset).
+// and copies the parameters into `model` (whose optimizer is reset). A float
+// model takes version 1 files, an int8 one (holding its own parameters)
+// version 2.
 Status load_model_file(const void* bytes, std::size_t size, Model* model);
+Status load_model_file(const void* bytes, std::size_t size, Int8Model* model);
 
 // CRC-32 (IEEE 802.3 polynomial, reflected; zlib's crc32) of `size` bytes.
 std::uint32_t crc32(const void* bytes, std::size_t size);

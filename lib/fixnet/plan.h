@@ -5,11 +5,15 @@
 //   constexpr auto kPlan = fixnet::plan(kSpec, {50, fixnet::OptimizerKind::adam});
 //   alignas(64) static std::byte arena[kPlan.bytes];
 // sizes a network at compile time. Nothing is allocated after planning.
+// An int8 plan (PlanOptions::precision) lays out int8 inference instead:
+// the int8 parameters, their copy repacked for this build's kernel, the
+// activations and the kernels' scratch (see plan_int8).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "fixnet/int8_kernels.h"
 #include "fixnet/kernels.h"
 #include "fixnet/optimizer.h"
 #include "fixnet/spec.h"
@@ -20,12 +24,17 @@ namespace fixnet {
 constexpr std::size_t kArenaAlignment = 64;  // the arena's start must be aligned to this
 constexpr std::size_t kNoBuffer = ~std::size_t(0);
 
+// The arithmetic of a model: float training and inference, or int8
+// inference (Int8Model, int8_model.h).
+enum class Precision : std::uint8_t { float32 = 1, int8 };
+
 // How a model will be used.
 struct PlanOptions {
   int batch = 1;                                // most examples per forward/step
   OptimizerKind optimizer = OptimizerKind::none;  // none: inference only (no gradients)
   int workers = 1;                              // threads that may run kernels at once
   bool external_parameters = false;             // inference: parameters stay in caller memory (e.g. flash)
+  Precision precision = Precision::float32;     // int8: inference only
 };
 
 // One layer's place in the plan. Byte offsets are into the arena.
@@ -40,6 +49,13 @@ struct LayerPlan {
   bool fused_relu = false;   // dense/conv2d whose following relu runs inside its kernel
   bool skip_forward = false; // nothing to compute forward (flatten, fused relu, dropout at inference)
   bool needs_input_gradient = false;  // some earlier layer has parameters
+  // int8 plans (byte offsets; output_offset too): the layer's own parameters
+  // (kNoBuffer when external or parameter-free) and its weights repacked for
+  // this build's kernel (kNoBuffer when it reads them as stored, or when
+  // external parameters are repacked into int8_pack on every pass).
+  std::size_t int8_weights = kNoBuffer;   // int8 [units, K]
+  std::size_t int8_channels = kNoBuffer;  // per unit: int32 bias, multiplier, shift, float weight scale ([4][units])
+  std::size_t int8_packed = kNoBuffer;    // int8_packed_bytes of the layer
 };
 
 struct Plan {
@@ -64,6 +80,12 @@ struct Plan {
   std::size_t pack_b = 0, pack_b_floats = 0;
   std::size_t split_b = 0, split_b_floats = 0;
   std::size_t partial = 0, partial_floats = 0;
+  // int8 plans: `input` holds the int8 input [batch, input] at the start of
+  // the activations, which forward passes overwrite; worker w's kernel
+  // scratch at int8_scratch + w * int8_scratch_bytes; the largest layer's
+  // packed weights at int8_pack (external parameters on a packing kernel).
+  std::size_t int8_scratch = 0, int8_scratch_bytes = 0;
+  std::size_t int8_pack = kNoBuffer;
   std::size_t bytes = 0;                      // the arena size this plan needs
 };
 
@@ -79,6 +101,99 @@ constexpr std::size_t take(std::uint64_t* end, std::uint64_t bytes) {
 }
 }  // namespace detail
 
+// The longest sum of products an int8 layer may have: |sum| <= 255 * 127 * 2^16 < 2^31.
+constexpr long long kMaxInt8Sum = 1LL << 16;
+
+// The geometry an int8 plan runs layer `l` (dense or conv2d) with, for n examples.
+constexpr ConvGeometry int8_geometry(const LayerSpec& l, Dims input, int n) {
+  return l.kind == LayerKind::dense ? dense_geometry(n, input.size(), l.units) : conv_geometry(l, input, n);
+}
+
+namespace detail {
+
+constexpr std::uint64_t align16(std::uint64_t x) { return (x + 15) / 16 * 16; }
+
+// The int8 layout of p (shapes and fusion already planned): parameters,
+// packed weights, activations, scratch. Activations alternate between the
+// two ends of one region, the input at the bottom: each layer reads one end
+// and writes the other, so the region is the largest input plus output of
+// any layer. Flatten and dropout pass their input on; ReLU and pooling write
+// the other end (never into a caller's input).
+constexpr void plan_int8(Plan& p) {
+  const ModelSpec& spec = p.spec;
+  const PlanOptions& options = p.options;
+  if (options.optimizer != OptimizerKind::none) {
+    p.status = fail(Error::invalid_argument, "int8 plans are for inference only");
+    return;
+  }
+  const std::uint64_t batch = std::uint64_t(options.batch);
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    if ((l.kind == LayerKind::dense || l.kind == LayerKind::conv2d) &&
+        (long long)(p.layers[i].weight_count / std::size_t(l.units)) > kMaxInt8Sum) {
+      p.status = fail(Error::invalid_spec, "int8: a layer sums more than 65536 products per output");
+      return;
+    }
+  }
+  std::uint64_t end = 0;
+  std::uint64_t largest_packed = 0, scratch = 0;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    LayerPlan& lp = p.layers[i];
+    if (l.kind != LayerKind::dense && l.kind != LayerKind::conv2d) continue;
+    const ConvGeometry g = int8_geometry(l, lp.input, options.batch);
+    if (!options.external_parameters) {
+      lp.int8_weights = take(&end, lp.weight_count);
+      lp.int8_channels = take(&end, 16 * std::uint64_t(l.units));
+      if (int8_packed_bytes(g) > 0) lp.int8_packed = take(&end, int8_packed_bytes(g));
+    }
+    if (int8_packed_bytes(g) > largest_packed) largest_packed = int8_packed_bytes(g);
+    if (int8_scratch_bytes(g) > scratch) scratch = int8_scratch_bytes(g);
+  }
+  if (options.external_parameters && largest_packed > 0) p.int8_pack = take(&end, largest_packed);
+
+  // Activations: which end each layer's output takes, and the region's size.
+  std::uint64_t region = align16(batch * std::uint64_t(spec.input.size()));
+  bool at_bottom[kMaxLayers] = {};
+  bool current_bottom = true;                    // the input is at the bottom
+  std::uint64_t current = region;                // bytes of the running activation
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    const std::uint64_t out = align16(batch * std::uint64_t(p.layers[i].output.size()));
+    if (l.kind == LayerKind::flatten || l.kind == LayerKind::dropout || p.layers[i].skip_forward) {
+      at_bottom[i] = current_bottom;
+      continue;
+    }
+    if (current + out > region) region = current + out;
+    current_bottom = !current_bottom;
+    at_bottom[i] = current_bottom;
+    current = out;
+  }
+  p.input = take(&end, region);
+  std::size_t previous = kNoBuffer;  // the model input
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerSpec& l = spec.layers[i];
+    LayerPlan& lp = p.layers[i];
+    if (l.kind == LayerKind::flatten || l.kind == LayerKind::dropout || lp.skip_forward) {
+      lp.in_place = true;
+      lp.output_offset = previous;
+    } else {
+      const std::uint64_t out = align16(batch * std::uint64_t(lp.output.size()));
+      lp.output_offset = std::size_t(at_bottom[i] ? p.input : p.input + region - out);
+    }
+    previous = lp.output_offset;
+  }
+  p.int8_scratch_bytes = std::size_t(align_up(scratch));
+  p.int8_scratch = take(&end, std::uint64_t(p.int8_scratch_bytes) * std::uint64_t(options.workers));
+  if (align_up(end) > std::uint64_t(~std::size_t(0))) {
+    p.status = fail(Error::invalid_argument, "network too large for this platform's memory");
+    return;
+  }
+  p.bytes = std::size_t(align_up(end));
+}
+
+}  // namespace detail
+
 // Lays out every buffer of `spec` used as `options` says.
 constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
   Plan p;
@@ -92,6 +207,10 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
   }
   if (options.workers < 1 || options.workers > kMaxWorkers) {
     p.status = fail(Error::invalid_argument, "workers must be 1..64");
+    return p;
+  }
+  if (options.precision != Precision::float32 && options.precision != Precision::int8) {
+    p.status = fail(Error::invalid_argument, "precision must be float32 or int8");
     return p;
   }
   const bool training = options.optimizer != OptimizerKind::none;
@@ -140,6 +259,11 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
   p.classes = d.channels;
   if (parameters64 > (std::uint64_t(1) << 30)) {  // validate() caps each layer; 16 of them could still be too many
     p.status = fail(Error::invalid_spec, "network has more than 2^30 parameters");
+    return p;
+  }
+
+  if (options.precision == Precision::int8) {
+    detail::plan_int8(p);
     return p;
   }
 
