@@ -37,8 +37,8 @@ class CommandLine(unittest.TestCase):
         for args, message in [
             ([], "usage:"),
             (["frobnicate"], "unknown command 'frobnicate'"),
-            (["train"], "train needs --model softmax or --model cnn"),
-            (["train", "--model", "mlp"], "unknown model 'mlp' (choose softmax or cnn)"),
+            (["train"], "train needs --model softmax, cnn, micro or nano"),
+            (["train", "--model", "mlp"], "unknown model 'mlp' (choose softmax, cnn, micro or nano)"),
             (["train", "--model", "cnn", "--steps", "-3"], "--steps must be an integer from 1 to 1000000000 (got '-3')"),
             (["train", "--model", "cnn", "--lr", "abc"], "--lr must be a number greater than"),
             (["train", "--model", "softmax", "--keep-prob", "0.5"], "--keep-prob applies only to a model with dropout"),
@@ -56,7 +56,7 @@ class CommandLine(unittest.TestCase):
     def test_help_goes_to_stdout(self):
         r = run("--help")
         self.assertEqual(r.returncode, 0)
-        self.assertIn("fixnet-mnist train --model softmax|cnn", r.stdout)
+        self.assertIn("fixnet-mnist train --model softmax|cnn|micro|nano", r.stdout)
 
     def test_missing_data_is_a_clear_error(self):
         with tempfile.TemporaryDirectory() as empty:

@@ -77,8 +77,8 @@ TEST_CASE("truncated, extended, foreign and future files are refused with the ex
   foreign[0] = 'P';
   CHECK(load_error(foreign) == "model file: not a fixnet model file (bad magic)");
   std::vector<std::uint8_t> future = file;
-  future[4] = 2;
-  CHECK(load_error(future) == "model file: unsupported format version (this build reads version 1)");
+  future[4] = 3;
+  CHECK(load_error(future) == "model file: unsupported format version (this build reads versions 1 and 2)");
 }
 
 TEST_CASE("every flipped byte is refused; in the parameters, by the checksum") {

@@ -13,6 +13,7 @@ int train_command(const Args& args);
 int eval_command(const Args& args);
 int classify_command(const Args& args);
 int quantize_command(const Args& args);
+int export_command(const Args& args);
 
 // Prints "fixnet-mnist: <message>" to stderr.
 void report_error(const std::string& message);

@@ -9,13 +9,19 @@ namespace {
 
 const char* kUsage =
     "usage:\n"
-    "  fixnet-mnist train --model softmax|cnn [--data DIR] [--steps N] [--batch N] [--lr X]\n"
-    "                     [--keep-prob X] [--seed N] [--out FILE] [--threads N]\n"
+    "  fixnet-mnist train --model softmax|cnn|micro|nano [--data DIR] [--steps N] [--batch N]\n"
+    "                     [--lr X] [--keep-prob X] [--seed N] [--out FILE] [--threads N]\n"
     "  fixnet-mnist eval --model-file FILE [--data DIR] [--threads N]\n"
     "  fixnet-mnist classify --model-file FILE [--threads N] IMAGE...\n"
+    "  fixnet-mnist quantize --model-file FILE --out FILE [--calibration N] [--data DIR] [--threads N]\n"
+    "  fixnet-mnist export --model-file FILE --format c --name NAME [--out FILE]\n"
     "\n"
-    "Defaults are the tutorial's recipes: softmax 1000 steps of 100, gradient descent 0.5;\n"
-    "cnn 20000 steps of 50, Adam 1e-4, dropout keep 0.5. Seed 0. Threads: all cores.\n"
+    "Defaults are each model's recipe: softmax 1000 steps of 100, gradient descent 0.5;\n"
+    "cnn 20000 steps of 50, Adam 1e-4, dropout keep 0.5; micro 20000 steps of 50, Adam 1e-3;\n"
+    "nano 30000 steps of 50, Adam 3e-3. Seed 0. Threads: all cores.\n"
+    "quantize makes an int8 model (TensorFlow Lite's post-training quantization) calibrated on\n"
+    "the first N training images (3000); eval and classify take float and int8 files alike.\n"
+    "export writes a C++ header with the model's spec and parameters, for firmware.\n"
     "--data DIR holds the four MNIST files (raw or .gz); without it $MNIST_DIR, then data/mnist.\n"
     "classify reads PNG, JPEG, BMP or PGM images of a digit and prints PATH<TAB>DIGIT<TAB>PROBABILITY.\n";
 
@@ -54,6 +60,7 @@ int main(int argc, char** argv) {
       {"eval", {"model-file", "data", "threads"}, eval_command},
       {"classify", {"model-file", "threads"}, classify_command},
       {"quantize", {"model-file", "out", "calibration", "data", "threads"}, quantize_command},
+      {"export", {"model-file", "format", "name", "out"}, export_command},
   };
   for (const Command& c : commands) {
     if (command != c.name) continue;

@@ -10,9 +10,9 @@
 
 #include "fixnet/quantization.h"
 
-#if defined(__AVX512F__) || defined(__AVX2__) || defined(__SSE2__)
+#if defined(FIXNET_INT8_AVX512_VNNI) || defined(FIXNET_INT8_AVX2) || defined(FIXNET_INT8_SSE2)
 #include <immintrin.h>
-#elif defined(__wasm_simd128__)
+#elif defined(FIXNET_INT8_WASM)
 #include <wasm_simd128.h>
 #endif
 
@@ -22,9 +22,6 @@ namespace {
 
 using int8::kGroup;
 using int8::kLanes;
-
-// The output positions of g in order: (image, oy, ox).
-int output_positions(const ConvGeometry& g) { return g.n * g.output.height * g.output.width; }
 
 // The int32 sum of output position `pos` (image, oy, ox) and filter f.
 std::int32_t reference_sum(const ConvGeometry& g, const std::int8_t* x, const std::int8_t* w, std::int32_t zx,
@@ -60,7 +57,7 @@ std::int8_t output_value(const Int8Output& out, std::int32_t sum, const std::int
 // bits) with that lane's filter's kGroup weights. Staged is the type of a
 // staged input value: vnni u8 x + 128 (the zero point folded into the
 // biases), pairs int16 x - zero point.
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && !defined(FIXNET_SIMD_SCALAR)
+#if defined(FIXNET_INT8_AVX512_VNNI)
 using Acc = __m512i;
 using Staged = std::uint8_t;
 using Packed = std::int8_t;
@@ -72,7 +69,7 @@ inline Acc madd(Acc acc, Acc group, Acc w) { return _mm512_dpbusd_epi32(acc, gro
 inline void acc_store(std::int32_t* p, Acc a) { _mm512_storeu_si512(p, a); }
 inline Staged stage(std::int8_t q, std::int32_t) { return Staged(std::uint8_t(q) ^ 0x80u); }
 inline Staged stage_padding(std::int32_t zero_point) { return Staged(zero_point + 128); }
-#elif defined(__AVX2__) && !defined(FIXNET_SIMD_SCALAR)
+#elif defined(FIXNET_INT8_AVX2)
 using Acc = __m256i;
 using Staged = std::int16_t;
 using Packed = std::int16_t;
@@ -82,7 +79,7 @@ inline Acc load_weights(const Packed* w) { return _mm256_loadu_si256(reinterpret
 inline Acc broadcast(std::int32_t group) { return _mm256_set1_epi32(group); }
 inline Acc madd(Acc acc, Acc group, Acc w) { return _mm256_add_epi32(acc, _mm256_madd_epi16(group, w)); }
 inline void acc_store(std::int32_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), a); }
-#elif defined(__SSE2__) && !defined(FIXNET_SIMD_SCALAR)
+#elif defined(FIXNET_INT8_SSE2)
 using Acc = __m128i;
 using Staged = std::int16_t;
 using Packed = std::int16_t;
@@ -92,7 +89,7 @@ inline Acc load_weights(const Packed* w) { return _mm_loadu_si128(reinterpret_ca
 inline Acc broadcast(std::int32_t group) { return _mm_set1_epi32(group); }
 inline Acc madd(Acc acc, Acc group, Acc w) { return _mm_add_epi32(acc, _mm_madd_epi16(group, w)); }
 inline void acc_store(std::int32_t* p, Acc a) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), a); }
-#elif defined(__wasm_simd128__) && !defined(FIXNET_SIMD_SCALAR)
+#elif defined(FIXNET_INT8_WASM)
 using Acc = v128_t;
 using Staged = std::int16_t;
 using Packed = std::int16_t;
@@ -103,18 +100,17 @@ inline Acc broadcast(std::int32_t group) { return wasm_i32x4_splat(group); }
 inline Acc madd(Acc acc, Acc group, Acc w) { return wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(group, w)); }
 inline void acc_store(std::int32_t* p, Acc a) { wasm_v128_store(p, a); }
 #endif
-#if defined(__AVX2__) || defined(__SSE2__) || defined(__wasm_simd128__)
-#if !(defined(__AVX512VNNI__) && defined(__AVX512BW__)) && !defined(FIXNET_SIMD_SCALAR)
+#if defined(FIXNET_INT8_AVX2) || defined(FIXNET_INT8_SSE2) || defined(FIXNET_INT8_WASM)
 inline Staged stage(std::int8_t q, std::int32_t zero_point) { return Staged(std::int32_t(q) - zero_point); }
 inline Staged stage_padding(std::int32_t) { return 0; }
-#endif
 #endif
 
 // --- the vector kernel -----------------------------------------------------------
 
-#if !defined(FIXNET_SIMD_SCALAR) && \
-    (defined(__AVX512F__) || defined(__AVX2__) || defined(__SSE2__) || defined(__wasm_simd128__)) && \
-    !(defined(__ARM_FEATURE_DSP) && !defined(__aarch64__))
+#if defined(FIXNET_INT8_VECTOR)
+// The output positions of g in order: (image, oy, ox).
+int output_positions(const ConvGeometry& g) { return g.n * g.output.height * g.output.width; }
+
 static_assert(int8::kPacks, "the vector kernels read packed weights");
 static_assert(sizeof(Staged) == std::size_t(int8::kElementBytes) && sizeof(Packed) == sizeof(Staged), "");
 static_assert(sizeof(Staged) * kGroup == 4, "a group is 32 bits");
@@ -290,21 +286,58 @@ struct SingleJob {
   std::int8_t* y;
 };
 
+// Stages the single position's patch as [kernel_h][padded row] (group G is
+// the packed weights' group G) in offset form, x - zero point, where the
+// zero point's groups are 0 and need no multiply: int16 pairs always; vnni's
+// u8 when no value lies below the zero point (as after a ReLU), else x + 128
+// with the folded biases and no group skipped. Lists the groups to multiply;
+// returns the biases that go with the form.
+const std::int32_t* stage_single(const Walk& k, const std::int8_t* x, const Int8Output& out, Staged* staged,
+                                 std::int32_t* list, int* listed) {
+  const ConvGeometry& g = *k.g;
+  const int c_in = g.input.channels, row = k.groups * kGroup, run = g.kernel_w * c_in;
+  const std::int32_t zx = out.input_zero_point;
+  bool offset = true;
+  for (int ky = 0; ky < g.kernel_h && kFoldsZeroPoint; ++ky) {
+    const int iy = ky - g.pad_top;
+    for (int kx = 0; kx < g.kernel_w && iy >= 0 && iy < g.input.height; ++kx) {
+      const int ix = kx - g.pad_left;
+      if (ix < 0 || ix >= g.input.width) continue;
+      const std::int8_t* in = x + (std::ptrdiff_t(iy) * g.input.width + ix) * c_in;
+      for (int c = 0; c < c_in; ++c) offset = offset && in[c] >= zx;
+    }
+  }
+  const Staged pad = offset ? Staged(0) : stage_padding(zx);
+  for (int ky = 0; ky < g.kernel_h; ++ky) {
+    Staged* r = staged + std::ptrdiff_t(ky) * row;
+    const int iy = ky - g.pad_top;
+    for (int i = 0; i < row; ++i) {
+      const int kx = i / c_in, c = i % c_in, ix = kx - g.pad_left;
+      const bool inside = i < run && iy >= 0 && iy < g.input.height && ix >= 0 && ix < g.input.width;
+      if (!inside) {
+        r[i] = pad;
+        continue;
+      }
+      const std::int8_t v = x[(std::ptrdiff_t(iy) * g.input.width + ix) * c_in + c];
+      r[i] = offset ? Staged(std::int32_t(v) - zx) : stage(v, zx);
+    }
+  }
+  const int groups = g.kernel_h * k.groups;
+  int n = 0;
+  for (int group = 0; group < groups; ++group)
+    if (!offset || load_group(staged + group * kGroup) != 0) list[n++] = group;
+  *listed = n;
+  return offset && kFoldsZeroPoint ? out.bias : k.bias;
+}
+
 void single_position(Walk k, const std::int8_t* x, const Int8Output& out, std::int8_t* y, const Int8Scratch& scratch,
                      const Parallel& parallel) {
   const ConvGeometry& g = *k.g;
-  // Staged as [kernel_h][padded row]: group number G is the packed weights' too.
-  k.row_stride = int(int8::padded_row(g));
   const int groups = g.kernel_h * k.groups;
   Staged* staged = reinterpret_cast<Staged*>(scratch.bytes[0]);
   std::int32_t* list = reinterpret_cast<std::int32_t*>(scratch.bytes[0] + int8_scratch_bytes(g)) - groups;
-  stage_tile(k, x, out.input_zero_point, 0, 0, 0, staged);
-  Staged pad[kGroup];
-  for (Staged& s : pad) s = stage_padding(out.input_zero_point);
-  const std::int32_t zero = load_group(pad);
   int listed = 0;
-  for (int group = 0; group < groups; ++group)
-    if (load_group(staged + group * kGroup) != zero) list[listed++] = group;
+  k.bias = stage_single(k, x, out, staged, list, &listed);
   const SingleJob job{&k, staged, list, listed, &out, y};
   const int blocks = (k.filters_padded / kLanes + kSingleVectors - 1) / kSingleVectors;
   const int tasks = parallel.active_workers() < blocks ? parallel.active_workers() : blocks;
@@ -408,9 +441,7 @@ void int8_pack_weights(const ConvGeometry& g, const std::int8_t* w, const Int8Ou
 
 void int8_conv2d(const ConvGeometry& g, const std::int8_t* x, const std::int8_t* w, const void* packed,
                  const Int8Output& out, std::int8_t* y, const Int8Scratch& scratch, const Parallel& parallel) {
-#if !defined(FIXNET_SIMD_SCALAR) && \
-    (defined(__AVX512F__) || defined(__AVX2__) || defined(__SSE2__) || defined(__wasm_simd128__)) && \
-    !(defined(__ARM_FEATURE_DSP) && !defined(__aarch64__))
+#if defined(FIXNET_INT8_VECTOR)
   (void)w;
   vector_conv2d(g, x, packed, out, y, scratch, parallel);
 #else

@@ -25,34 +25,47 @@ namespace int8 {
 // vector. vnni: u8 x s8 quads (x + 128 against weights; the zero point is
 // folded into the biases); pairs: int16 pairs (x - zero point).
 enum class Kernel : std::uint8_t { scalar = 1, arm_dsp, sse2_pairs, avx2_pairs, avx512_vnni, wasm_pairs };
+// (FIXNET_INT8_<KERNEL> names the choice for the preprocessor;
+// FIXNET_INT8_VECTOR is set for the vector kernels.)
 #if defined(__ARM_FEATURE_DSP) && !defined(__aarch64__)
+#define FIXNET_INT8_ARM_DSP 1
 constexpr Kernel kKernel = Kernel::arm_dsp;
 constexpr int kLanes = 1, kGroup = 1;
 #define FIXNET_INT8_NAME "arm-dsp"
 #elif defined(FIXNET_SIMD_SCALAR)
+#define FIXNET_INT8_SCALAR 1
 constexpr Kernel kKernel = Kernel::scalar;
 constexpr int kLanes = 1, kGroup = 1;
 #define FIXNET_INT8_NAME "scalar"
 #elif defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define FIXNET_INT8_AVX512_VNNI 1
 constexpr Kernel kKernel = Kernel::avx512_vnni;
 constexpr int kLanes = 16, kGroup = 4;
 #define FIXNET_INT8_NAME "avx512-vnni"
 #elif defined(__AVX2__)
+#define FIXNET_INT8_AVX2 1
 constexpr Kernel kKernel = Kernel::avx2_pairs;
 constexpr int kLanes = 8, kGroup = 2;
 #define FIXNET_INT8_NAME "avx2"
 #elif defined(__SSE2__)
+#define FIXNET_INT8_SSE2 1
 constexpr Kernel kKernel = Kernel::sse2_pairs;
 constexpr int kLanes = 4, kGroup = 2;
 #define FIXNET_INT8_NAME "sse2"
 #elif defined(__wasm_simd128__)
+#define FIXNET_INT8_WASM 1
 constexpr Kernel kKernel = Kernel::wasm_pairs;
 constexpr int kLanes = 4, kGroup = 2;
 #define FIXNET_INT8_NAME "wasm-simd128"
 #else
+#define FIXNET_INT8_SCALAR 1
 constexpr Kernel kKernel = Kernel::scalar;
 constexpr int kLanes = 1, kGroup = 1;
 #define FIXNET_INT8_NAME "scalar"
+#endif
+#if defined(FIXNET_INT8_AVX512_VNNI) || defined(FIXNET_INT8_AVX2) || defined(FIXNET_INT8_SSE2) || \
+    defined(FIXNET_INT8_WASM)
+#define FIXNET_INT8_VECTOR 1
 #endif
 constexpr const char* kName = FIXNET_INT8_NAME;
 #undef FIXNET_INT8_NAME
