@@ -164,7 +164,12 @@ TEST_CASE("fast convolution and pooling match their references") {
                         {{9, 11, 3}, 7, 3, 2, Padding::same},   {{10, 10, 5}, 17, 4, 3, Padding::valid},
                         {{5, 5, 1}, 1, 1, 1, Padding::same},    {{7, 13, 3}, 64, 4, 1, Padding::valid},
                         {{6, 9, 2}, 64, 4, 1, Padding::same},   {{7, 10, 64}, 32, 4, 1, Padding::valid},
-                        {{6, 9, 32}, 64, 4, 1, Padding::same}};
+                        {{6, 9, 32}, 64, 4, 1, Padding::same},
+                        // Filters a whole number of vectors but not of kernel tiles (the last
+                        // tile narrower): the micro preset's layers, 3 vectors, 3 and 5 of 4 lanes.
+                        {{28, 28, 1}, 16, 5, 1, Padding::same}, {{14, 14, 16}, 32, 5, 1, Padding::same},
+                        {{6, 9, 16}, 48, 3, 1, Padding::same},  {{8, 8, 3}, 12, 3, 1, Padding::same},
+                        {{7, 7, 4}, 20, 3, 1, Padding::valid}};
   for (const Case& c : cases) {
     CAPTURE(c.input.channels);
     CAPTURE(c.filters);

@@ -25,8 +25,8 @@ struct SegmentedA {
   std::ptrdiff_t segment_stride, row_stride, step;
 };
 
-// Where it writes C: c[r*ldc + j] = relu?(start + A . B) for j < kConvWidth,
-// start = c itself when accumulating, else bias (or 0).
+// Where it writes C: c[r*ldc + j] = relu?(start + A . B) for the tile's
+// columns j, start = c itself when accumulating, else bias (or 0).
 struct TileC {
   float* c;
   std::ptrdiff_t ldc;
@@ -35,37 +35,46 @@ struct TileC {
   bool relu;
 };
 
-// C[R, kConvWidth] from A[R, all segments' k] and B, row k (counted across
-// segments) at b + k*ldb.
-template <int R>
+// C[R, V * kLanes] (V <= kConvVectors) from A[R, all segments' k] and B, row
+// k (counted across segments) at b + k*ldb.
+template <int R, int V>
 inline void direct_kernel(const SegmentedA& a, const float* __restrict b, std::ptrdiff_t ldb, const TileC& out) {
   using simd::Vec;
-  Vec acc[R][kConvVectors];
-  for (int v = 0; v < kConvVectors; ++v) {
+  Vec acc[R][V];
+  for (int v = 0; v < V; ++v) {
     const Vec init = out.bias ? simd::load(out.bias + v * kLanes) : simd::zero();
     for (int r = 0; r < R; ++r) acc[r][v] = out.accumulate ? simd::load(out.c + r * out.ldc + v * kLanes) : init;
   }
   for (int s = 0; s < a.segments; ++s) {
     const float* __restrict ak = a.data + s * a.segment_stride;
     for (int k = 0; k < a.length; ++k, ak += a.step, b += ldb) {
-      Vec bv[kConvVectors];
-      for (int v = 0; v < kConvVectors; ++v) bv[v] = simd::load(b + v * kLanes);
+      Vec bv[V];
+      for (int v = 0; v < V; ++v) bv[v] = simd::load(b + v * kLanes);
       for (int r = 0; r < R; ++r) {
         const Vec av = simd::broadcast(ak[r * a.row_stride]);
-        for (int v = 0; v < kConvVectors; ++v) acc[r][v] = simd::mul_add(av, bv[v], acc[r][v]);
+        for (int v = 0; v < V; ++v) acc[r][v] = simd::mul_add(av, bv[v], acc[r][v]);
       }
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < kConvVectors; ++v)
+    for (int v = 0; v < V; ++v)
       simd::store(out.c + r * out.ldc + v * kLanes, out.relu ? simd::max(acc[r][v], simd::zero()) : acc[r][v]);
 }
 
-// direct_kernel<rows> for any rows in 1..R.
+// direct_kernel<rows, vectors> for any rows in 1..R and vectors in
+// 1..kConvVectors (a tile of kConvWidth columns, or the last, narrower one).
 template <int R>
-inline void direct_rows(int rows, const SegmentedA& a, const float* b, std::ptrdiff_t ldb, const TileC& out) {
-  with_rows<R>(rows, [&](auto r) { direct_kernel<decltype(r)::value>(a, b, ldb, out); });
+inline void direct_rows(int rows, int vectors, const SegmentedA& a, const float* b, std::ptrdiff_t ldb,
+                        const TileC& out) {
+  with_rows<R>(rows, [&](auto r) {
+    with_rows<kConvVectors>(vectors, [&](auto v) {
+      direct_kernel<decltype(r)::value, decltype(v)::value>(a, b, ldb, out);
+    });
+  });
 }
+
+// Vectors of the filter tile that starts at filter j of `filters`.
+inline int tile_vectors(int filters, int j) { return min_int(kConvVectors, (filters - j) / kLanes); }
 
 // Rows [r0, r1) of an NHWC image (width, channels) into band, each row widened
 // to padded_width pixels: pad_left zero pixels first, zeros after the image.
@@ -82,7 +91,7 @@ inline void copy_padded_rows(const float* image, int width, int channels, int pa
 }
 
 // A stride-1 convolution y[n, out_h, out_w, filters] = relu?(x * w + bias),
-// filters a multiple of kConvWidth; run() needs conv2d_direct_floats(g)
+// filters a multiple of kLanes; run() needs conv2d_direct_floats(g)
 // floats of scratch per worker.
 struct DirectConv {
   ConvGeometry g;
@@ -113,7 +122,7 @@ struct DirectConv {
         const int x0 = block * out_w / blocks, x1 = (block + 1) * out_w / blocks;
         const SegmentedA patches{a + std::ptrdiff_t(x0) * channels, segments, length, row_floats, channels, 1};
         for (int j = 0; j < filters; j += kConvWidth)
-          direct_rows<kConvRows>(x1 - x0, patches, b + j, filters,
+          direct_rows<kConvRows>(x1 - x0, tile_vectors(filters, j), patches, b + j, filters,
                                  TileC{out + std::ptrdiff_t(x0) * filters + j, filters, false,
                                        bias ? bias + j : nullptr, relu});
       }
@@ -139,7 +148,7 @@ struct DirectConv {
 // dy[n, oy, ox, f]: for each kernel row ky, a product [(kx, c), positions] x
 // [positions, filters] whose A is the padded input read in place (the
 // kernel_w * channels values of (kx, c) consecutive, positions `channels`
-// apart) and whose B is dy itself. Filters a multiple of kConvWidth; scratch
+// apart) and whose B is dy itself. Filters a multiple of kLanes; scratch
 // per worker conv2d_direct_gradient_floats(g, workers).
 struct DirectFilterGradient {
   ConvGeometry g;
@@ -168,7 +177,8 @@ struct DirectFilterGradient {
       const int segments = oy1 > oy0 ? oy1 - oy0 : 0;
       const float* a = segments > 0 ? band + std::ptrdiff_t(oy0 + ky - g.pad_top) * row_floats : band;
       const SegmentedA input{a + r0, segments, out_w, row_floats, 1, channels};
-      direct_rows<kConvRows>(r1 - r0, input, dy_image + std::ptrdiff_t(oy0) * out_w * filters + j, filters,
+      direct_rows<kConvRows>(r1 - r0, tile_vectors(filters, j), input,
+                             dy_image + std::ptrdiff_t(oy0) * out_w * filters + j, filters,
                              TileC{out + (std::ptrdiff_t(ky) * taps_row + r0) * filters + j, filters, accumulate,
                                    nullptr, false});
     }
@@ -187,7 +197,7 @@ struct DirectFilterGradient {
       for (std::ptrdiff_t i = 0; i < count; ++i) dw[i] = 0.0f;
       return;
     }
-    const int blocks = row_blocks(), tiles = filters / kConvWidth * g.kernel_h * blocks;
+    const int blocks = row_blocks(), tiles = ceil_div(filters, kConvWidth) * g.kernel_h * blocks;
     const int workers = min_int(parallel.active_workers(), kMaxWorkers);
     const std::size_t band = conv2d_direct_floats(g);
     if (workers > 1 && g.n > 1 && pad_floats >= conv2d_direct_gradient_floats(g, workers)) {

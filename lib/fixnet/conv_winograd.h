@@ -197,7 +197,7 @@ struct WinogradConv {
     for (int e = 0; e < kWinogradPoints; ++e)
       for (int r = 0; r < count; r += kConvRows) {
         const SegmentedA a{v + (std::ptrdiff_t(e) * kWinogradTiles + r) * channels, 1, channels, 0, channels, 1};
-        direct_rows<kConvRows>(min_int(kConvRows, count - r), a, u + std::ptrdiff_t(e) * channels * filters + j,
+        direct_rows<kConvRows>(min_int(kConvRows, count - r), kConvVectors, a, u + std::ptrdiff_t(e) * channels * filters + j,
                                filters,
                                TileC{m + (std::ptrdiff_t(e) * kWinogradTiles + r) * kConvWidth, kConvWidth, false,
                                      nullptr, false});
@@ -305,7 +305,7 @@ struct WinogradFilterGradient {
         for (int c = 0; c < channels; c += kConvRows) {
           const SegmentedA a{v + std::ptrdiff_t(e) * kWinogradTiles * channels + c, 1, b1 - b0, 0, 1, channels};
           for (int j = 0; j < filters; j += kConvWidth)
-            direct_rows<kConvRows>(min_int(kConvRows, channels - c), a,
+            direct_rows<kConvRows>(min_int(kConvRows, channels - c), kConvVectors, a,
                                    h + std::ptrdiff_t(e) * kWinogradTiles * filters + j, filters,
                                    TileC{sums + (std::ptrdiff_t(e) * channels + c) * filters + j, filters, b0 > t0,
                                          nullptr, false});

@@ -128,10 +128,10 @@ constexpr ConvGeometry conv_geometry(const LayerSpec& layer, Dims input, int n) 
 constexpr int conv2d_padded_width(const ConvGeometry& g) { return g.output.width + g.kernel_w - 1; }
 
 // Floats per worker of a convolution's unpacked paths (stride 1, filters a
-// multiple of kConvWidth; conv_direct.h), which read the input rows of one
+// multiple of kLanes; conv_direct.h), which read the input rows of one
 // image widened with zero padding; 0 when it packs instead.
 constexpr std::size_t conv2d_direct_floats(const ConvGeometry& g) {
-  if (g.stride_h != 1 || g.stride_w != 1 || g.output.channels % gemm::kConvWidth != 0) return 0;
+  if (g.stride_h != 1 || g.stride_w != 1 || g.output.channels % gemm::kLanes != 0) return 0;
   return std::size_t(g.input.height) * std::size_t(conv2d_padded_width(g)) * std::size_t(g.input.channels);
 }
 
