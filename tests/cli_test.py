@@ -46,6 +46,13 @@ class CommandLine(unittest.TestCase):
             (["train", "--model", "cnn", "--steps"], "option --steps needs a value"),
             (["eval"], "eval needs --model-file FILE"),
             (["classify", "--model-file", "x.fxn"], "classify needs at least one IMAGE"),
+            (["quantize", "--model-file", "x.fxn"], "quantize needs --out FILE"),
+            (["quantize", "--out", "q.fxn"], "quantize needs --model-file FILE"),
+            (["quantize", "--model-file", "x.fxn", "--out", "q.fxn", "--calibration", "0"],
+             "--calibration must be an integer from 1 to 60000 (got '0')"),
+            (["export", "--model-file", "x.fxn", "--name", "m"], "export needs --format c (a C++ header)"),
+            (["export", "--model-file", "x.fxn", "--format", "c", "--name", "9lives"],
+             "--name must be a C identifier (letters, digits, _)"),
         ]:
             with self.subTest(args=args):
                 r = run(*args)
@@ -159,6 +166,46 @@ class WithData(unittest.TestCase):
         for a, b in zip(one, two):
             self.assertAlmostEqual(float(a[2]), float(b[2]), places=3)
         self.assertGreater(len({row[2] for row in one}), 1)  # not one answer for every image
+
+    def test_quantize_eval_classify_and_export_an_int8_model(self):
+        nano = os.path.join(self.tmp.name, "nano.fxn")
+        int8 = os.path.join(self.tmp.name, "nano-int8.fxn")
+        r = run("train", "--model", "nano", "--data", DATA, "--steps", "300", "--out", nano)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("quantize", "--model-file", nano, "--out", int8, "--data", DATA, "--calibration", "500")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("calibrated on 500 training images", r.stdout)
+        lines = dict(l.rsplit(" ", 1) for l in r.stdout.splitlines() if " test accuracy " in l or l.startswith("float"))
+        float_accuracy, int8_accuracy = float(lines["float test accuracy"]), float(lines["int8 test accuracy"])
+        self.assertGreater(float_accuracy, 0.8)
+        self.assertLess(abs(float_accuracy - int8_accuracy), 0.01)
+        with open(int8, "rb") as f:
+            header = f.read(8)
+        self.assertEqual(header, b"FXNM\x02\x00\x00\x00")
+        # eval prints exactly the accuracy quantize measured; classify prints the same columns.
+        r = run("eval", "--model-file", int8, "--data", DATA)
+        self.assertEqual(r.stdout.strip(), "test accuracy %s" % lines["int8 test accuracy"])
+        images = read_idx("t10k-images-idx3-ubyte")[16:]
+        path = os.path.join(self.tmp.name, "int8-digit.pgm")
+        with open(path, "wb") as f:
+            f.write(b"P5\n28 28\n255\n" + bytes(255 - p for p in images[:784]))
+        r = run("classify", "--model-file", int8, path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        row = r.stdout.strip().split("\t")
+        self.assertEqual(row[0], path)
+        self.assertIn(int(row[1]), range(10))
+        self.assertTrue(0.0 < float(row[2]) <= 1.0)
+        # An int8 file is not quantized again; export writes a header either way.
+        r = run("quantize", "--model-file", int8, "--out", os.path.join(self.tmp.name, "again.fxn"), "--data", DATA)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("already an int8 model", r.stderr)
+        header = os.path.join(self.tmp.name, "nano_model.h")
+        r = run("export", "--model-file", int8, "--format", "c", "--name", "nano_model", "--out", header)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(header) as f:
+            text = f.read()
+        self.assertIn("namespace nano_model", text)
+        self.assertIn("fixnet::Int8Parameters kParameters", text)
 
     def test_out_to_a_missing_directory_fails_without_leaving_a_file(self):
         target = os.path.join(self.tmp.name, "no-such-dir", "m.fxn")

@@ -10,6 +10,7 @@
 
 #include "fixnet/batches.h"
 #include "fixnet/evaluate.h"
+#include "fixnet/int8_model.h"
 #include "fixnet/loss.h"
 #include "fixnet/mnist.h"
 #include "fixnet/model.h"
@@ -34,13 +35,16 @@ std::uint8_t g_predictions[kTestCount];
 std::uint8_t g_model_file[kModelFileBytes];
 std::uint8_t g_image[kImageBytes];
 float g_probabilities[mnist::kClasses];
+float g_digit[kPixels];             // the last drawing as the model sees it
+float g_picture[kPictureFloats];    // an int8 model's pictured weights, dequantized
 
 Model g_model;
+Int8Model g_int8;  // the model when an int8 file was loaded (g_is_int8)
 Rng g_rng;
 BatchIterator g_batches;
 OptimizerSettings g_optimizer;
 Dataset g_train, g_test;
-bool g_have_data = false, g_have_model = false, g_trainable = false;
+bool g_have_data = false, g_have_model = false, g_trainable = false, g_is_int8 = false;
 Status g_status;
 float g_loss_sum = 0.0f;  // over the last fx_train call
 int g_correct_sum = 0;
@@ -72,6 +76,8 @@ Status make_set(std::uint8_t* images, std::size_t images_size, std::uint8_t* lab
     s = fail(Error::unsupported, "MNIST images must be 28x28");
   return s;
 }
+
+const ModelSpec& current_spec() { return g_is_int8 ? g_int8.spec() : g_model.spec(); }
 
 // 0 softmax, 1 the tutorial CNN, 2 another architecture.
 int kind_of(const ModelSpec& spec) {
@@ -116,7 +122,10 @@ EMSCRIPTEN_KEEPALIVE int fx_set_threads(int threads) {
 #else
   threads = 1;
 #endif
-  if (g_have_model) g_model.set_parallel(g_parallel);
+  if (g_have_model) {
+    const Status s = g_is_int8 ? g_int8.set_parallel(g_parallel) : g_model.set_parallel(g_parallel);
+    if (!s.ok()) report(s);  // cannot happen: every plan of the page holds kWorkers
+  }
   return threads;
 }
 
@@ -166,7 +175,7 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
     return report(fail(Error::invalid_argument, "dropout keep probability must be in (0, 1]"));
   mnist::Recipe recipe = kind == 1 ? mnist::cnn_recipe() : mnist::softmax_recipe();
   if (kind == 1) set_keep_prob(recipe.spec, keep_prob);
-  g_have_model = g_trainable = false;
+  g_have_model = g_trainable = g_is_int8 = false;
   g_optimizer = recipe.optimizer;
   g_optimizer.learning_rate = learning_rate;
   Status s = g_model.init(recipe.spec, {batch, g_optimizer.kind, kWorkers}, g_arena, sizeof g_arena);
@@ -198,7 +207,7 @@ EMSCRIPTEN_KEEPALIVE int fx_train(int steps) {
 }
 EMSCRIPTEN_KEEPALIVE float fx_train_loss_sum() { return g_loss_sum; }
 EMSCRIPTEN_KEEPALIVE int fx_train_correct() { return g_correct_sum; }
-EMSCRIPTEN_KEEPALIVE int fx_model_batch() { return g_have_model ? g_model.batch() : 0; }
+EMSCRIPTEN_KEEPALIVE int fx_model_batch() { return g_have_model ? (g_is_int8 ? g_int8.batch() : g_model.batch()) : 0; }
 EMSCRIPTEN_KEEPALIVE std::uint32_t fx_model_steps() { return std::uint32_t(g_model.steps()); }
 
 // Correct predictions on test images [first, first + count); the predicted
@@ -209,7 +218,8 @@ EMSCRIPTEN_KEEPALIVE int fx_evaluate(int first, int count) {
     return -1;
   }
   int correct = 0;
-  const Status s = evaluate(&g_model, g_test, first, count, g_predictions, &correct);
+  const Status s = g_is_int8 ? evaluate(&g_int8, g_test, first, count, g_predictions, &correct)
+                             : evaluate(&g_model, g_test, first, count, g_predictions, &correct);
   report(s);
   return s.ok() ? correct : -1;
 }
@@ -222,6 +232,13 @@ EMSCRIPTEN_KEEPALIVE int fx_predict_test_image(int index) {
     report(fail(Error::invalid_argument, "no model, no data or no such test image"));
     return -1;
   }
+  if (g_is_int8) {
+    const std::int8_t* logits = nullptr;
+    Status s = g_int8.quantize_bytes(g_test.images + std::size_t(index) * kPixels, 1);
+    if (s.ok()) s = g_int8.forward(g_int8.input_buffer(), 1, &logits);
+    report(s);
+    return s.ok() ? argmax(logits, g_int8.classes()) : -1;
+  }
   image_to_floats(g_test, index, g_model.input_buffer());
   const float* logits = nullptr;
   const Status s = g_model.forward(g_model.input_buffer(), 1, false, nullptr, &logits);
@@ -232,18 +249,17 @@ EMSCRIPTEN_KEEPALIVE int fx_predict_test_image(int index) {
 // --- drawing ------------------------------------------------------------------------
 
 // Classifies the RGBA image of width x height JavaScript wrote into buffer 5:
-// preprocessing into fx_digit_input() (28x28, the model's view: the first
-// example of the model's input buffer, which training refills) and softmax
+// preprocessing into fx_digit_input() (28x28, the model's view) and softmax
 // probabilities into fx_probabilities(). Error::no_ink (10) for a blank image.
 EMSCRIPTEN_KEEPALIVE int fx_classify(int width, int height) {
   if (!g_have_model) return report(fail(Error::invalid_argument, "no model yet: train or load one"));
   if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
     return report(fail(Error::invalid_argument, "image must be 1..1024 pixels a side"));
-  Status s = preprocess_digit(ImageView{g_image, width, height, 4}, g_model.input_buffer());
-  if (s.ok()) s = g_model.predict(g_model.input_buffer(), 1, g_probabilities);
+  Status s = preprocess_digit(ImageView{g_image, width, height, 4}, g_digit);
+  if (s.ok()) s = g_is_int8 ? g_int8.predict(g_digit, 1, g_probabilities) : g_model.predict(g_digit, 1, g_probabilities);
   return report(s);
 }
-EMSCRIPTEN_KEEPALIVE const float* fx_digit_input() { return g_model.input_buffer(); }
+EMSCRIPTEN_KEEPALIVE const float* fx_digit_input() { return g_digit; }
 EMSCRIPTEN_KEEPALIVE const float* fx_probabilities() { return g_probabilities; }
 
 // --- model files and parameters ----------------------------------------------------
@@ -255,42 +271,67 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t fx_model_save() {
     return 0;
   }
   std::size_t written = 0;
-  const Status s = write_model_file(g_model, g_model_file, sizeof g_model_file, &written);
+  const Status s = g_is_int8 ? write_model_file(g_int8, g_model_file, sizeof g_model_file, &written)
+                             : write_model_file(g_model, g_model_file, sizeof g_model_file, &written);
   report(s);
   return s.ok() ? std::uint32_t(written) : 0;
 }
 
-// Loads the model file of `size` bytes in buffer 4, whatever architecture it
-// records if it fits the page's memory; the model then classifies and
-// evaluates (training starts a fresh model). The whole file is checked
-// (magic, version, size, checksum, architecture) before the current model is
-// touched: a bad file leaves it working.
+// Loads the model file of `size` bytes in buffer 4, float or int8, whatever
+// architecture it records if it fits the page's memory; the model then
+// classifies and evaluates (training starts a fresh float model). The whole
+// file is checked (magic, version, size, checksum, architecture, int8
+// values) before the current model is touched: a bad file leaves it working.
 EMSCRIPTEN_KEEPALIVE int fx_model_load(std::uint32_t size) {
   if (size > kModelFileBytes) return report(fail(Error::oversized, "model file is larger than any this page can hold"));
   ModelSpec spec;
-  Status s = read_model_spec(g_model_file, size, &spec);
+  Precision precision = Precision::float32;
+  Status s = read_model_spec(g_model_file, size, &spec, &precision);
   if (!s.ok()) return report(s);
   if (!(spec.input == mnist::kInput) || output_dims(spec).channels != mnist::kClasses)
     return report(fail(Error::architecture_mismatch, "model file is not for 28x28 digits in 10 classes"));
-  const PlanOptions options{kEvaluationBatch, OptimizerKind::none, kWorkers};
+  const PlanOptions options{kEvaluationBatch, OptimizerKind::none, kWorkers, false, precision};
   if (plan(spec, options).bytes > sizeof g_arena)
     return report(fail(Error::arena_too_small, "model file holds a network too large for this page"));
   g_have_model = g_trainable = false;
-  s = g_model.init(spec, options, g_arena, sizeof g_arena);
-  if (s.ok()) s = g_model.set_parallel(g_parallel);
-  if (s.ok()) s = load_model_file(g_model_file, size, &g_model);
+  g_is_int8 = precision == Precision::int8;
+  if (g_is_int8) {
+    s = g_int8.init(spec, options, g_arena, sizeof g_arena);
+    if (s.ok()) s = g_int8.set_parallel(g_parallel);
+    if (s.ok()) s = load_model_file(g_model_file, size, &g_int8);
+  } else {
+    s = g_model.init(spec, options, g_arena, sizeof g_arena);
+    if (s.ok()) s = g_model.set_parallel(g_parallel);
+    if (s.ok()) s = load_model_file(g_model_file, size, &g_model);
+  }
   if (!s.ok()) return report(s);
   g_have_model = true;
   return report(ok_status());
 }
 
 // 0 softmax, 1 CNN, 2 another architecture, -1 none.
-EMSCRIPTEN_KEEPALIVE int fx_model_kind() { return g_have_model ? kind_of(g_model.spec()) : -1; }
+EMSCRIPTEN_KEEPALIVE int fx_model_kind() { return g_have_model ? kind_of(current_spec()) : -1; }
+// 1 when the model is int8 (loaded from an int8 file), else 0.
+EMSCRIPTEN_KEEPALIVE int fx_model_int8() { return g_have_model && g_is_int8 ? 1 : 0; }
 
-// Weights of layer `layer` ([inputs, units] or [kh, kw, in, filters]) and their count.
-EMSCRIPTEN_KEEPALIVE const float* fx_layer_weights(int layer) { return g_model.layer_parameters(layer).weights; }
+// Weights of layer `layer` as floats, [inputs, units] or [kh, kw, in,
+// filters] (an int8 model's dequantized into a copy, for the picture), and
+// their count; null for other layers, or int8 layers too large to picture.
+EMSCRIPTEN_KEEPALIVE const float* fx_layer_weights(int layer) {
+  if (!g_is_int8) return g_model.layer_parameters(layer).weights;
+  if (layer < 0 || layer >= g_int8.spec().layer_count) return nullptr;
+  const Int8LayerParameters& p = g_int8.parameters().layers[layer];
+  const LayerPlan& lp = g_int8.plan().layers[layer];
+  const std::size_t units = lp.bias_count, per_unit = units > 0 ? lp.weight_count / units : 0;
+  if (p.weights == nullptr || lp.weight_count > kPictureFloats) return nullptr;
+  for (std::size_t u = 0; u < units; ++u)  // stored [units, K], pictured [K, units]
+    for (std::size_t k = 0; k < per_unit; ++k)
+      g_picture[k * units + u] = p.weight_scale[u] * float(p.weights[u * per_unit + k]);
+  return g_picture;
+}
 EMSCRIPTEN_KEEPALIVE std::uint32_t fx_layer_weight_count(int layer) {
-  return std::uint32_t(g_model.layer_parameters(layer).weight_count);
+  if (!g_is_int8) return std::uint32_t(g_model.layer_parameters(layer).weight_count);
+  return layer >= 0 && layer < g_int8.spec().layer_count ? std::uint32_t(g_int8.plan().layers[layer].weight_count) : 0;
 }
 
 }  // extern "C"

@@ -32,7 +32,10 @@ constexpr std::size_t arena_bytes(int workers) {
                fixnet::plan(fixnet::mnist::softmax_spec(),
                             {kMaxSoftmaxBatch, fixnet::OptimizerKind::gradient_descent, workers})
                    .bytes),
-      fixnet::plan(fixnet::mnist::cnn_spec(), {kEvaluationBatch, fixnet::OptimizerKind::none, workers}).bytes);
+      max_size(fixnet::plan(fixnet::mnist::cnn_spec(), {kEvaluationBatch, fixnet::OptimizerKind::none, workers}).bytes,
+               fixnet::plan(fixnet::mnist::cnn_spec(), {kEvaluationBatch, fixnet::OptimizerKind::none, workers, false,
+                                                        fixnet::Precision::int8})
+                   .bytes));
 }
 constexpr std::size_t kArenaBytes = arena_bytes(kWorkers);
 
@@ -46,6 +49,9 @@ constexpr std::size_t kTestLabelsBytes = 8 + kTestCount;
 // A model file of the CNN, the largest model the page offers.
 constexpr std::size_t kModelFileBytes = fixnet::model_file_size(fixnet::mnist::cnn_spec());
 
+// The most weights the page pictures (the softmax's dense layer).
+constexpr std::size_t kPictureFloats = 784 * 10;
+
 // A drawing or image to classify, RGBA.
 constexpr int kMaxImageSide = 1024;
 constexpr std::size_t kImageBytes = std::size_t(kMaxImageSide) * kMaxImageSide * 4;
@@ -53,7 +59,7 @@ constexpr std::size_t kImageBytes = std::size_t(kMaxImageSide) * kMaxImageSide *
 // All static storage of a build for `workers` threads.
 constexpr std::size_t static_bytes(int workers) {
   return arena_bytes(workers) + kTrainImagesBytes + kTrainLabelsBytes + kTestImagesBytes + kTestLabelsBytes +
-         kTrainCount * sizeof(int) + kTestCount + kModelFileBytes + kImageBytes;
+         kTrainCount * sizeof(int) + kTestCount + kModelFileBytes + kImageBytes + (kPixels + kPictureFloats) * sizeof(float);
 }
 constexpr std::size_t kStaticBytes = static_bytes(kWorkers);
 

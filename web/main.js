@@ -150,16 +150,16 @@ const handlers = {
   mistakes(message) {
     insight.showMistakes(message);
   },
-  model({ origin, kind, weights, name, savedAt, previousOrigin }) {
+  model({ origin, kind, int8, weights, name, savedAt, previousOrigin }) {
     files.canSave = true;
     insight.showWeights(kind, weights);
     if (!pad.empty) predictor.request();
-    const what = `the ${MODEL_NAMES[kind]}`;
+    const what = `the ${int8 ? 'int8 ' : ''}${MODEL_NAMES[kind]}`;
     if (origin === 'training') return noteModel(`${what} being trained; predictions use it as it is now.`);
     if (origin === 'loaded') {
       evaluating = `loaded ${name}`;
       noteModel(`${what} from ${name}; kept in this browser for your next visit.`);
-      return setStatus(`loaded ${name} (${MODEL_NAMES[kind]})${ready ? '; testing…' : '.'}`);
+      return setStatus(`loaded ${name} (${int8 ? 'int8 ' : ''}${MODEL_NAMES[kind]})${ready ? '; testing…' : '.'}`);
     }
     const when = new Date(savedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
     const from = previousOrigin === 'loaded' ? `loaded from ${name}` : 'trained here';

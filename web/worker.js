@@ -75,7 +75,7 @@ function keepModel(origin, name) {
 }
 
 function postModel(origin, extra = {}) {
-  post({ type: 'model', origin, kind: fx.modelKind(), weights: fx.pictureWeights(), ...extra });
+  post({ type: 'model', origin, kind: fx.modelKind(), int8: fx.modelInt8(), weights: fx.pictureWeights(), ...extra });
 }
 
 const handlers = {

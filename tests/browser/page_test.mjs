@@ -12,7 +12,9 @@
 //
 // Environment: MNIST_DIR (default data/mnist), FIXNET_WASM_DIR (default
 // build-wasm/wasm), FIXNET_TEST_MODEL (a .fxn file to load instead of the one
-// saved), FIXNET_TEST_CNN_SECONDS (also train the CNN that long and report it),
+// saved), FIXNET_TEST_INT8_MODEL (an int8 .fxn file to load after it: the page
+// must say it is int8, test it and read drawn digits with it),
+// FIXNET_TEST_CNN_SECONDS (also train the CNN that long and report it),
 // CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -231,6 +233,19 @@ async function drawWithLoadedModel(page) {
   await page.locator('#pen-width').fill('0.08');
 }
 
+// An int8 model file: loaded, named int8, tested on all test digits, and
+// reading drawn digits as the float one does.
+async function loadInt8Model(page, file) {
+  await page.setInputFiles('#model-file', file);
+  const status = await waitForStatus(page, /^loaded .*test accuracy|could not/);
+  const accuracy = Number((/test accuracy ([0-9.]+)/.exec(status) || [])[1]);
+  check(accuracy >= 0.97, `the int8 model is tested on all test digits (${status})`);
+  const note = await page.textContent('#model-note');
+  check(/int8/.test(note), `the page says the model is int8 (${note})`);
+  await drawWithLoadedModel(page);
+  report('int8 model', `${path.basename(file)} (${fs.statSync(file).size.toLocaleString('en')} B): test accuracy ${accuracy}; "${note}"`);
+}
+
 // The test ------------------------------------------------------------------------------
 
 async function run(page, port) {
@@ -302,6 +317,7 @@ async function run(page, port) {
     check(after.digit !== null, 'predictions still work after a refused file');
     report('model files', `loaded ${path.basename(model)} (${bytes.length.toLocaleString('en')} B); corrupted copy: "${refused}"`);
     if (process.env.FIXNET_TEST_MODEL) await drawWithLoadedModel(page);
+    if (process.env.FIXNET_TEST_INT8_MODEL) await loadInt8Model(page, process.env.FIXNET_TEST_INT8_MODEL);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -1,12 +1,15 @@
 // fixnet benchmark: the native library on this machine.
 //
-//   fixnet-bench --what cnn-train|softmax-train|cnn-infer|cnn-scaling|layers|peak
+//   fixnet-bench --what cnn-train|softmax-train|cnn-infer|int8-infer|cnn-scaling|layers|peak
 //                [--data DIR] [--threads N] [--seconds S] [--model FILE]
 //
 // cnn-train: the tutorial CNN, Adam 1e-4, batch 50, dropout keep 0.5, real
 // MNIST minibatches (images/s); softmax-train: batch 100, gradient descent 0.5;
 // cnn-infer: one test image through a batch-1 inference model (median latency;
-// freshly initialised, or the trained model in --model FILE); cnn-scaling:
+// freshly initialised, or the trained model in --model FILE); int8-infer: the
+// float model in --model FILE (else a fresh CNN) and its int8 quantization
+// (calibrated on 3,000 training images), one digit each in turn (median
+// latencies of both, and their ratio, from the same seconds); cnn-scaling:
 // cnn-train in alternating 1-second slices of 1 thread and --threads N, in one
 // process (each slice's images/s and each N-thread slice's ratio);
 // layers: milliseconds per kernel of one CNN training step of 50; peak: one
@@ -25,6 +28,7 @@
 #include "arena.h"
 #include "fixnet.h"
 #include "fixnet/simd.h"
+#include "host_files.h"
 #include "mnist_files.h"
 #include "model_loader.h"
 #include "thread_pool.h"
@@ -165,6 +169,75 @@ double inference_latency(const fixnet_host::MnistData& data, int threads, const 
   fixnet::Rng rng(0);
   b.model.initialize_parameters(rng);
   return median_latency(b.model, data, budget, runs);
+}
+
+// Float and int8 inference of one digit, in turn, through the float model in
+// `path` (else a fresh CNN) and its int8 quantization; prints one JSON line.
+void print_int8_comparison(const fixnet_host::MnistData& data, int threads, const std::string& path, double budget,
+                           const std::string& peer) {
+  using namespace fixnet;
+  constexpr int kCalibration = 3000, kBatch = 100;
+  fixnet_host::ThreadPool pool(threads);
+  ModelSpec spec = mnist::cnn_spec();
+  std::vector<std::uint8_t> file;
+  std::string error;
+  if (!path.empty()) {
+    if (!fixnet_host::read_file(path, file, error)) die(error);
+    Precision precision;
+    check(read_model_spec(file.data(), file.size(), &spec, &precision));
+    if (precision != Precision::float32) die("int8-infer needs a float model file (it quantizes it)");
+  }
+  Bench calibration(spec, {kBatch, OptimizerKind::none, threads}, pool), single(spec, {1, OptimizerKind::none, threads}, pool);
+  if (path.empty()) {
+    Rng rng(0);
+    calibration.model.initialize_parameters(rng);
+    std::vector<std::uint8_t> bytes(model_file_size(spec));
+    check(write_model_file(calibration.model, bytes.data(), bytes.size(), nullptr));
+    file = bytes;
+  } else {
+    check(load_model_file(file.data(), file.size(), &calibration.model));
+  }
+  check(load_model_file(file.data(), file.size(), &single.model));
+  ActivationRanges ranges;
+  for (int first = 0; first < kCalibration; first += kBatch) {
+    for (int i = 0; i < kBatch; ++i)
+      image_to_floats(data.train, first + i, calibration.model.input_buffer() + std::size_t(i) * 784);
+    check(observe_ranges(&calibration.model, calibration.model.input_buffer(), kBatch, &ranges));
+  }
+  const PlanOptions options{1, OptimizerKind::none, threads, false, Precision::int8};
+  auto arena = fixnet_host::allocate_arena(plan(spec, options).bytes);
+  Int8Model int8;
+  check(int8.init(spec, options, arena.get(), plan(spec, options).bytes));
+  check(int8.set_parallel(pool.parallel()));
+  check(quantize_model(calibration.model, ranges, &int8));
+  std::vector<double> float_ms, int8_ms;
+  const Clock::time_point t0 = Clock::now();
+  for (int i = 0; seconds_since(t0) < budget; ++i) {
+    const int image = i % data.test.count;
+    image_to_floats(data.test, image, single.model.input_buffer());
+    check(int8.quantize_bytes(data.test.images + std::size_t(image) * 784, 1));
+    const float* logits = nullptr;
+    const std::int8_t* q = nullptr;
+    Clock::time_point t = Clock::now();
+    check(single.model.forward(single.model.input_buffer(), 1, false, nullptr, &logits));
+    const double f = seconds_since(t) * 1e3;
+    t = Clock::now();
+    check(int8.forward(int8.input_buffer(), 1, &q));
+    const double g = seconds_since(t) * 1e3;
+    if (i >= 50) {  // after warm-up
+      float_ms.push_back(f);
+      int8_ms.push_back(g);
+    }
+  }
+  std::sort(float_ms.begin(), float_ms.end());
+  std::sort(int8_ms.begin(), int8_ms.end());
+  if (float_ms.empty()) die("no runs in the time given");
+  const double fm = float_ms[float_ms.size() / 2], qm = int8_ms[int8_ms.size() / 2];
+  std::printf("{\"peer\": \"%s\", \"int8_kernels\": \"%s\", \"threads\": %d, \"what\": \"int8-infer\", "
+              "\"model\": \"%s\", \"float_ms\": %.4f, \"int8_ms\": %.4f, \"float_over_int8\": %.3f, \"runs\": %zu, "
+              "\"peak_rss_mb\": %.1f}\n",
+              peer.c_str(), int8::kName, threads, path.empty() ? "fresh CNN" : path.c_str(), fm, qm, fm / qm,
+              float_ms.size(), peak_rss_mb());
 }
 
 // One core's fused multiply-add throughput, GFLOP/s: 12 independent chains of
@@ -406,8 +479,11 @@ int main(int argc, char** argv) {
   } else if (o.what == "cnn-infer") {
     latency = inference_latency(data, o.threads, o.model, o.seconds, &count);
     rate = 1e3 / latency;
+  } else if (o.what == "int8-infer") {
+    print_int8_comparison(data, o.threads, o.model, o.seconds, peer);
+    return 0;
   } else {
-    die("--what must be cnn-train, softmax-train, cnn-infer, cnn-scaling, layers or peak");
+    die("--what must be cnn-train, softmax-train, cnn-infer, int8-infer, cnn-scaling, layers or peak");
   }
   std::printf("{\"peer\": \"%s\", \"threads\": %d, \"what\": \"%s\", \"images_per_s\": %.2f, \"latency_ms\": ",
               peer.c_str(), o.threads, o.what.c_str(), rate);

@@ -123,6 +123,9 @@ class Fixnet {
     return kind < 0 ? null : KINDS[kind];
   }
 
+  // True when the model is int8 (loaded from an int8 model file).
+  modelInt8() { return this.m._fx_model_int8() === 1; }
+
   // A copy of the weights the page pictures: the softmax's dense layer
   // (layer 1, [784, 10]) or the CNN's first convolution (layer 0,
   // [5, 5, 1, 32] HWIO); null for other architectures or without a model.
