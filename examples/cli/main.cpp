@@ -17,7 +17,7 @@ const char* kUsage =
     "  fixnet-mnist export --model-file FILE --format c --name NAME [--out FILE]\n"
     "\n"
     "Defaults are each model's recipe: softmax 1000 steps of 100, gradient descent 0.5;\n"
-    "cnn 20000 steps of 50, Adam 1e-4, dropout keep 0.5; micro 20000 steps of 50, Adam 1e-3;\n"
+    "cnn 20000 steps of 50, Adam 1e-4, dropout keep 0.5; micro 30000 steps of 50, Adam 1e-3;\n"
     "nano 30000 steps of 50, Adam 3e-3. Seed 0. Threads: all cores.\n"
     "quantize makes an int8 model (TensorFlow Lite's post-training quantization) calibrated on\n"
     "the first N training images (3000); eval and classify take float and int8 files alike.\n"

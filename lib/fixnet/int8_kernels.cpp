@@ -14,6 +14,8 @@
 #include <immintrin.h>
 #elif defined(FIXNET_INT8_WASM)
 #include <wasm_simd128.h>
+#elif defined(FIXNET_INT8_ARM_DSP)
+#include <arm_acle.h>
 #endif
 
 namespace fixnet {
@@ -69,6 +71,35 @@ inline Acc madd(Acc acc, Acc group, Acc w) { return _mm512_dpbusd_epi32(acc, gro
 inline void acc_store(std::int32_t* p, Acc a) { _mm512_storeu_si512(p, a); }
 inline Staged stage(std::int8_t q, std::int32_t) { return Staged(std::uint8_t(q) ^ 0x80u); }
 inline Staged stage_padding(std::int32_t zero_point) { return Staged(zero_point + 128); }
+constexpr bool kVectorRequantize = true;
+// requantize() on `count` <= kLanes sums of filters [f, f + count), all
+// shifts <= 0 (a right shift only), into y[0, count). (GCC 12's AVX-512
+// headers trip a false "maybe uninitialized" on shift and multiply intrinsics.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+inline void requantize_lanes(const std::int32_t* sums, const std::int32_t* bias, const Int8Output& out, int f,
+                             int count, std::int8_t* y) {
+  const __mmask16 valid = __mmask16((1u << count) - 1u);
+  const __m512i x = _mm512_add_epi32(_mm512_loadu_si512(sums), _mm512_maskz_loadu_epi32(valid, bias + f));
+  const __m512i m = _mm512_maskz_loadu_epi32(valid, out.multiplier + f);
+  const __m512i right = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_maskz_loadu_epi32(valid, out.shift + f));
+  // floor((x * m + 2^30) / 2^31) per lane, even lanes and odd lanes in 64 bits.
+  const __m512i half = _mm512_set1_epi64(std::int64_t(1) << 30);
+  const __m512i even = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), half), 31);
+  const __m512i odd = _mm512_srai_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)), half), 31);
+  const __m512i high = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, _mm512_slli_epi64(odd, 32));
+  // Divided by 2^right, ties away from zero.
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), right), _mm512_set1_epi32(1));
+  const __m512i remainder = _mm512_and_si512(high, mask);
+  const __m512i threshold = _mm512_sub_epi32(_mm512_srli_epi32(mask, 1), _mm512_srai_epi32(high, 31));
+  __m512i q = _mm512_srav_epi32(high, right);
+  q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(remainder, threshold), q, _mm512_set1_epi32(1));
+  q = _mm512_add_epi32(q, _mm512_set1_epi32(out.output_zero_point));
+  q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_set1_epi32(out.low)), _mm512_set1_epi32(out.high));
+  _mm_mask_storeu_epi8(y, valid, _mm512_cvtepi32_epi8(q));
+}
+#pragma GCC diagnostic pop
 #elif defined(FIXNET_INT8_AVX2)
 using Acc = __m256i;
 using Staged = std::int16_t;
@@ -79,6 +110,32 @@ inline Acc load_weights(const Packed* w) { return _mm256_loadu_si256(reinterpret
 inline Acc broadcast(std::int32_t group) { return _mm256_set1_epi32(group); }
 inline Acc madd(Acc acc, Acc group, Acc w) { return _mm256_add_epi32(acc, _mm256_madd_epi16(group, w)); }
 inline void acc_store(std::int32_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), a); }
+constexpr bool kVectorRequantize = true;
+inline void requantize_lanes(const std::int32_t* sums, const std::int32_t* bias, const Int8Output& out, int f,
+                             int count, std::int8_t* y) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lanes);
+  const __m256i x = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums)),
+                                     _mm256_maskload_epi32(bias + f, valid));
+  const __m256i m = _mm256_maskload_epi32(out.multiplier + f, valid);
+  const __m256i right = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_maskload_epi32(out.shift + f, valid));
+  // floor((x * m + 2^30) / 2^31): bits 31..62 of the 64-bit sum, even and odd lanes.
+  const __m256i half = _mm256_set1_epi64x(std::int64_t(1) << 30);
+  const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), half), 31);
+  const __m256i odd = _mm256_srli_epi64(
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)), half), 31);
+  const __m256i high = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+  const __m256i remainder = _mm256_and_si256(high, mask);
+  const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_srai_epi32(high, 31));
+  __m256i q = _mm256_sub_epi32(_mm256_srav_epi32(high, right), _mm256_cmpgt_epi32(remainder, threshold));
+  q = _mm256_add_epi32(q, _mm256_set1_epi32(out.output_zero_point));
+  q = _mm256_min_epi32(_mm256_max_epi32(q, _mm256_set1_epi32(out.low)), _mm256_set1_epi32(out.high));
+  alignas(32) std::int32_t values[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(values), q);
+  for (int i = 0; i < count; ++i) y[i] = std::int8_t(values[i]);
+}
 #elif defined(FIXNET_INT8_SSE2)
 using Acc = __m128i;
 using Staged = std::int16_t;
@@ -103,6 +160,30 @@ inline void acc_store(std::int32_t* p, Acc a) { wasm_v128_store(p, a); }
 #if defined(FIXNET_INT8_AVX2) || defined(FIXNET_INT8_SSE2) || defined(FIXNET_INT8_WASM)
 inline Staged stage(std::int8_t q, std::int32_t zero_point) { return Staged(std::int32_t(q) - zero_point); }
 inline Staged stage_padding(std::int32_t) { return 0; }
+#endif
+// best[0, 16) = the larger of best and x, as signed bytes.
+#if defined(FIXNET_INT8_AVX512_VNNI) || defined(FIXNET_INT8_AVX2)
+inline void max16(const std::int8_t* x, std::int8_t* best) {
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(best));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(best), _mm_max_epi8(a, b));
+}
+#elif defined(FIXNET_INT8_SSE2)
+inline void max16(const std::int8_t* x, std::int8_t* best) {  // SSE2 has only the unsigned max: flip the sign bits
+  const __m128i flip = _mm_set1_epi8(-128);
+  const __m128i a = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)), flip);
+  const __m128i b = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(best)), flip);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(best), _mm_xor_si128(_mm_max_epu8(a, b), flip));
+}
+#elif defined(FIXNET_INT8_WASM)
+inline void max16(const std::int8_t* x, std::int8_t* best) {
+  wasm_v128_store(best, wasm_i8x16_max(wasm_v128_load(x), wasm_v128_load(best)));
+}
+#endif
+#if defined(FIXNET_INT8_SSE2) || defined(FIXNET_INT8_WASM)
+// (No 32x32 -> 64-bit lane multiply or per-lane shifts: requantized one by one.)
+constexpr bool kVectorRequantize = false;
+inline void requantize_lanes(const std::int32_t*, const std::int32_t*, const Int8Output&, int, int, std::int8_t*) {}
 #endif
 
 // --- the vector kernel -----------------------------------------------------------
@@ -136,7 +217,19 @@ struct Walk {
   int tiles_per_row;   // tiles per output row
   const Packed* weights;
   const std::int32_t* bias;  // packed biases [filters_padded]
+  bool right_shifts;         // every shift <= 0: requantize_lanes applies
 };
+
+// Outputs [f0, f_end) of one position from its sums (sums[f - f0]).
+inline void requantize_sums(const Walk& k, const Int8Output& out, const std::int32_t* sums, int f0, int f_end,
+                            std::int8_t* y) {
+  if (kVectorRequantize && k.right_shifts) {
+    for (int f = f0; f < f_end; f += kLanes)
+      requantize_lanes(sums + (f - f0), k.bias, out, f, f_end - f < kLanes ? f_end - f : kLanes, y + f);
+    return;
+  }
+  for (int f = f0; f < f_end; ++f) y[f] = output_value(out, sums[f - f0], k.bias, f);
+}
 
 std::int32_t load_group(const Staged* p) {
   std::int32_t v;
@@ -144,33 +237,26 @@ std::int32_t load_group(const Staged* p) {
   return v;
 }
 
-// Writes the input rows of `count` positions from (image, oy, ox0) into
+// Writes the input rows of a tile of positions from (image, oy, ox0) into
 // `staged`: kernel_h rows of row_stride values; padding as the zero point.
 void stage_tile(const Walk& k, const std::int8_t* x, std::int32_t zx, int image, int oy, int ox0, Staged* staged) {
   const ConvGeometry& g = *k.g;
-  const int c_in = g.input.channels;
+  const int c_in = g.input.channels, pixels = k.row_stride / c_in;
   const Staged pad = stage_padding(zx);
+  const int ix0 = ox0 * g.stride_w - g.pad_left;
+  // Pixels [lo, hi) of the row lie inside the image.
+  const int lo = ix0 < 0 ? -ix0 : 0, hi = g.input.width - ix0 < pixels ? g.input.width - ix0 : pixels;
   for (int ky = 0; ky < g.kernel_h; ++ky) {
     Staged* row = staged + std::ptrdiff_t(ky) * k.row_stride;
     const int iy = oy * g.stride_h + ky - g.pad_top;
-    const int ix0 = ox0 * g.stride_w - g.pad_left;
-    const int pixels = k.row_stride / c_in;
-    if (iy < 0 || iy >= g.input.height) {
+    if (iy < 0 || iy >= g.input.height || hi <= lo) {
       for (int i = 0; i < k.row_stride; ++i) row[i] = pad;
       continue;
     }
-    const std::int8_t* in = x + (std::ptrdiff_t(image) * g.input.height + iy) * g.input.width * c_in;
-    for (int px = 0; px < pixels; ++px) {
-      const int ix = ix0 + px;
-      Staged* d = row + px * c_in;
-      if (ix < 0 || ix >= g.input.width) {
-        for (int c = 0; c < c_in; ++c) d[c] = pad;
-      } else {
-        const std::int8_t* s = in + std::ptrdiff_t(ix) * c_in;
-        for (int c = 0; c < c_in; ++c) d[c] = stage(s[c], zx);
-      }
-    }
-    for (int i = pixels * c_in; i < k.row_stride; ++i) row[i] = pad;
+    const std::int8_t* in = x + ((std::ptrdiff_t(image) * g.input.height + iy) * g.input.width + ix0) * c_in;
+    for (int i = 0; i < lo * c_in; ++i) row[i] = pad;
+    for (int i = lo * c_in; i < hi * c_in; ++i) row[i] = stage(in[i], zx);
+    for (int i = hi * c_in; i < k.row_stride; ++i) row[i] = pad;
   }
 }
 
@@ -238,11 +324,8 @@ void conv_tiles(const Walk& k, const std::int8_t* x, const Int8Output& out, std:
       const int vectors = vectors_all - v0 < layer_vectors ? vectors_all - v0 : layer_vectors;
       const int f0 = v0 * kLanes, f_end = f0 + vectors * kLanes < filters ? f0 + vectors * kLanes : filters;
       dispatch_tile(vectors, k, staged, f0, sums);
-      for (int p = 0; p < count; ++p) {
-        const std::int32_t* s = sums + p * vectors * kLanes - f0;
-        for (int f = f0; f < f_end; ++f)
-          yt[std::ptrdiff_t(p) * filters + f] = output_value(out, s[f], k.bias, f);
-      }
+      for (int p = 0; p < count; ++p)
+        requantize_sums(k, out, sums + p * vectors * kLanes, f0, f_end, yt + std::ptrdiff_t(p) * filters);
     }
   }
 }
@@ -311,16 +394,20 @@ const std::int32_t* stage_single(const Walk& k, const std::int8_t* x, const Int8
   for (int ky = 0; ky < g.kernel_h; ++ky) {
     Staged* r = staged + std::ptrdiff_t(ky) * row;
     const int iy = ky - g.pad_top;
-    for (int i = 0; i < row; ++i) {
-      const int kx = i / c_in, c = i % c_in, ix = kx - g.pad_left;
-      const bool inside = i < run && iy >= 0 && iy < g.input.height && ix >= 0 && ix < g.input.width;
-      if (!inside) {
-        r[i] = pad;
+    for (int kx = 0; kx < g.kernel_w; ++kx, r += c_in) {
+      const int ix = kx - g.pad_left;
+      if (iy < 0 || iy >= g.input.height || ix < 0 || ix >= g.input.width) {
+        for (int c = 0; c < c_in; ++c) r[c] = pad;
         continue;
       }
-      const std::int8_t v = x[(std::ptrdiff_t(iy) * g.input.width + ix) * c_in + c];
-      r[i] = offset ? Staged(std::int32_t(v) - zx) : stage(v, zx);
+      const std::int8_t* in = x + (std::ptrdiff_t(iy) * g.input.width + ix) * c_in;
+      if (offset) {
+        for (int c = 0; c < c_in; ++c) r[c] = Staged(std::int32_t(in[c]) - zx);
+      } else {
+        for (int c = 0; c < c_in; ++c) r[c] = stage(in[c], zx);
+      }
     }
+    for (int i = run; i < row; ++i) r[i - run] = pad;
   }
   const int groups = g.kernel_h * k.groups;
   int n = 0;
@@ -355,8 +442,7 @@ void single_position(Walk k, const std::int8_t* x, const Int8Output& out, std::i
           const int vectors = vectors_all - v0 < kSingleVectors ? vectors_all - v0 : kSingleVectors;
           const int f0 = v0 * kLanes, f_end = f0 + vectors * kLanes < filters ? f0 + vectors * kLanes : filters;
           single_block<kSingleVectors>(vectors, k, j.staged, j.list, j.listed, f0, sums);
-          for (int f = f0; f < f_end; ++f)
-            j.y[f] = output_value(*j.out, sums[f - f0], k.bias, f);
+          requantize_sums(k, *j.out, sums, f0, f_end, j.y);
         }
       },
       const_cast<SingleJob*>(&job));
@@ -377,14 +463,27 @@ void vector_conv2d(const ConvGeometry& g, const std::int8_t* x, const void* pack
   k.g = &g;
   k.filters_padded = int(int8::round_up(std::size_t(g.output.channels), kLanes));
   k.groups = int(int8::padded_row(g)) / kGroup;
+  // The tile: of the sizes whose registers hold this layer's vectors of
+  // filters, the one that wastes least on a row's last tile (each tile also
+  // loads every weight once: 4 positions' worth).
   const int vectors = k.filters_padded / kLanes;
-  k.tile = tile_positions(vectors < 4 ? vectors : 4);
+  int best = 0;
+  k.tile = tile_positions(4);
+  for (int v = vectors < 4 ? vectors : 4; v <= 4; ++v) {
+    const int tile = tile_positions(v), cost = (g.output.width + tile - 1) / tile * (tile + 4);
+    if (best == 0 || cost < best) {
+      best = cost;
+      k.tile = tile;
+    }
+  }
   const int pixels = (k.tile - 1) * g.stride_w + g.kernel_w;
   k.row_stride = int(int8::round_up(std::size_t(pixels) * std::size_t(g.input.channels) + kGroup, 16));
   k.tiles_per_row = (g.output.width + k.tile - 1) / k.tile;
   k.weights = static_cast<const Packed*>(packed);
   k.bias = reinterpret_cast<const std::int32_t*>(static_cast<const std::uint8_t*>(packed) + int8_packed_bytes(g)) -
            k.filters_padded;
+  k.right_shifts = true;
+  for (int f = 0; f < g.output.channels; ++f) k.right_shifts = k.right_shifts && out.shift[f] <= 0;
   if (output_positions(g) == 1) return single_position(k, x, out, y, scratch, parallel);
   const int tiles = g.n * g.output.height * k.tiles_per_row;
   const int tasks = parallel.active_workers() < tiles ? parallel.active_workers() : tiles;
@@ -399,6 +498,158 @@ void vector_conv2d(const ConvGeometry& g, const std::int8_t* x, const void* pack
       &job);
 }
 #endif  // vector kernels
+
+#if defined(FIXNET_INT8_ARM_DSP)
+// --- Arm's DSP extension (Cortex-M4, M7, M33) -------------------------------------
+// CMSIS-NN's way: each output position's patch is widened once to int16
+// x - zero point (padding 0), its values in quads ordered (x0, x2, x1, x3) to
+// meet SXTB16's split of four stored weight bytes into (w0, w2) and (w1, w3);
+// then two positions meet each pair of filters, two 16-bit multiply-adds per
+// SMLAD, reading the weights where they are stored (in flash). Two patches
+// are interleaved quad by quad, so one LDM loads a quad of both: the inner
+// loop is 17 instructions for 16 multiply-adds.
+
+constexpr int kQuadOrder[4] = {0, 2, 1, 3};  // where value r of a quad goes
+
+std::uint32_t load32(const void* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Value k of a patch in a buffer of `interleave` patches (this one at
+// offset `which`): quad q holds four int16 per patch.
+constexpr int patch_index(int k, int interleave, int which) {
+  return (k / 4) * 4 * interleave + which * 4 + kQuadOrder[k % 4];
+}
+
+// Patch of output position `pos` into col (patch `which` of `interleave`):
+// int16 x - zx, zeros outside the image and past K to a whole quad.
+void widen_patch(const ConvGeometry& g, const std::int8_t* x, std::int32_t zx, int pos, int interleave, int which,
+                 std::int16_t* col) {
+  const int c_in = g.input.channels, run = g.kernel_w * c_in, k_all = g.kernel_h * run;
+  const int per_image = g.output.height * g.output.width;
+  const int image = pos / per_image, oy = pos % per_image / g.output.width, ox = pos % g.output.width;
+  const int ix0 = ox * g.stride_w - g.pad_left;
+  const std::uint32_t both = std::uint32_t(std::uint16_t(zx)) * 0x10001u;
+  const bool quads = run % 4 == 0;  // each kernel row is whole quads: widen a word at a time
+  for (int ky = 0; ky < g.kernel_h; ++ky) {
+    const int iy = oy * g.stride_h + ky - g.pad_top, k0 = ky * run;
+    const bool row_inside = iy >= 0 && iy < g.input.height;
+    const std::int8_t* in = x + ((std::ptrdiff_t(image) * g.input.height + iy) * g.input.width + ix0) * c_in;
+    if (row_inside && quads && ix0 >= 0 && ix0 + g.kernel_w <= g.input.width) {
+      for (int k = 0; k < run; k += 4) {
+        const std::uint32_t w = load32(in + k);
+        std::uint32_t odd;
+        __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(w));
+        const std::uint32_t pair[2] = {std::uint32_t(__ssub16(__sxtb16(w), both)), std::uint32_t(__ssub16(odd, both))};
+        std::memcpy(col + patch_index(k0 + k, interleave, which), pair, 8);
+      }
+      continue;
+    }
+    for (int k = 0; k < run; ++k) {
+      const int ix = ix0 + k / c_in;
+      const bool inside = row_inside && ix >= 0 && ix < g.input.width;
+      col[patch_index(k0 + k, interleave, which)] = std::int16_t(inside ? std::int32_t(in[k]) - zx : 0);
+    }
+  }
+  for (int k = k_all; k % 4 != 0; ++k) col[patch_index(k, interleave, which)] = 0;
+}
+
+// sums[0..3] = (position 0, filter 0), (1, 0), (0, 1), (1, 1) over the
+// quads of two interleaved patches at col and the weights at w (filter 0)
+// and w + next (filter 1).
+void dot_two_by_two(const std::int16_t* col, const std::int8_t* w, std::ptrdiff_t next, int quads,
+                    std::int32_t* sums) {
+  std::int32_t a00 = 0, a10 = 0, a01 = 0, a11 = 0;
+  if (quads > 0) {
+    const std::int8_t* end = w + 4 * quads;
+    const std::ptrdiff_t step = next - 4;  // filter 1 from filter 0's incremented address
+    // Bound to ascending registers: LDM fills them in address order.
+    register std::uint32_t x0e __asm__("r8"), x0o __asm__("r9"), x1e __asm__("r10"), x1o __asm__("r11");
+    std::uint32_t t, e;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldm %[c]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"
+        "ldr %[t], [%[w]], #4\n\t"
+        "sxtb16 %[e], %[t]\n\t"
+        "sxtb16 %[t], %[t], ror #8\n\t"
+        "smlad %[a00], %[e], %[x0e], %[a00]\n\t"
+        "smlad %[a00], %[t], %[x0o], %[a00]\n\t"
+        "smlad %[a10], %[e], %[x1e], %[a10]\n\t"
+        "smlad %[a10], %[t], %[x1o], %[a10]\n\t"
+        "ldr %[t], [%[w], %[step]]\n\t"
+        "sxtb16 %[e], %[t]\n\t"
+        "sxtb16 %[t], %[t], ror #8\n\t"
+        "smlad %[a01], %[e], %[x0e], %[a01]\n\t"
+        "smlad %[a01], %[t], %[x0o], %[a01]\n\t"
+        "smlad %[a11], %[e], %[x1e], %[a11]\n\t"
+        "smlad %[a11], %[t], %[x1o], %[a11]\n\t"
+        "cmp %[w], %[end]\n\t"
+        "bne 1b"
+        : [c] "+r"(col), [w] "+r"(w), [a00] "+r"(a00), [a10] "+r"(a10), [a01] "+r"(a01), [a11] "+r"(a11),
+          [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [t] "=&r"(t), [e] "=&r"(e)
+        : [step] "r"(step), [end] "r"(end)
+        : "cc", "memory");
+  }
+  sums[0] = a00;
+  sums[1] = a10;
+  sums[2] = a01;
+  sums[3] = a11;
+}
+
+// sums[0..1] = filters 0 and 1 of one patch (interleave 1).
+void dot_one_by_two(const std::int16_t* col, const std::int8_t* w, std::ptrdiff_t next, int quads, std::int32_t* sums) {
+  std::int32_t a0 = 0, a1 = 0;
+  for (int q = 0; q < quads; ++q, col += 4, w += 4) {
+    const std::uint32_t xe = load32(col), xo = load32(col + 2);
+    std::uint32_t t = load32(w), odd;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(t));
+    a0 = __smlad(odd, xo, __smlad(__sxtb16(t), xe, a0));
+    t = load32(w + next);
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(t));
+    a1 = __smlad(odd, xo, __smlad(__sxtb16(t), xe, a1));
+  }
+  sums[0] = a0;
+  sums[1] = a1;
+}
+
+void arm_dsp_conv2d(const ConvGeometry& g, const std::int8_t* x, const std::int8_t* w, const Int8Output& out,
+                    std::int8_t* y, std::uint8_t* scratch) {
+  const int k_all = g.kernel_h * g.kernel_w * g.input.channels, filters = g.output.channels;
+  const int positions = g.n * g.output.height * g.output.width, quads = k_all / 4;
+  std::int16_t* col = reinterpret_cast<std::int16_t*>(scratch);
+  for (int pos = 0; pos < positions; pos += 2) {
+    const int count = positions - pos < 2 ? 1 : 2;
+    for (int p = 0; p < count; ++p) widen_patch(g, x, out.input_zero_point, pos + p, count, p, col);
+    for (int f = 0; f < filters; f += 2) {
+      // An odd last filter pairs with itself; its second sums are dropped.
+      const std::int8_t* wf = w + std::ptrdiff_t(f) * k_all;
+      const std::ptrdiff_t next = f + 1 < filters ? k_all : 0;
+      std::int32_t sums[4];  // [filter][position]
+      if (count == 2) {
+        std::int32_t s[4];
+        dot_two_by_two(col, wf, next, quads, s);
+        sums[0] = s[0], sums[1] = s[1], sums[2] = s[2], sums[3] = s[3];
+      } else {
+        std::int32_t s[2];
+        dot_one_by_two(col, wf, next, quads, s);
+        sums[0] = s[0], sums[2] = s[1];
+      }
+      // The stored weights end at k_all: a last partial quad goes by value.
+      for (int k = quads * 4; k < k_all; ++k)
+        for (int p = 0; p < count; ++p) {
+          const std::int32_t v = col[patch_index(k, count, p)];
+          sums[p] += v * wf[k];
+          sums[2 + p] += v * wf[next + k];
+        }
+      for (int p = 0; p < count; ++p)
+        for (int j = 0; j < 2 && f + j < filters; ++j)
+          y[std::ptrdiff_t(pos + p) * filters + f + j] = output_value(out, sums[2 * j + p], out.bias, f + j);
+    }
+  }
+}
+#endif  // FIXNET_INT8_ARM_DSP
 
 }  // namespace
 
@@ -444,6 +695,10 @@ void int8_conv2d(const ConvGeometry& g, const std::int8_t* x, const std::int8_t*
 #if defined(FIXNET_INT8_VECTOR)
   (void)w;
   vector_conv2d(g, x, packed, out, y, scratch, parallel);
+#elif defined(FIXNET_INT8_ARM_DSP)
+  (void)packed;
+  (void)parallel;  // one core
+  arm_dsp_conv2d(g, x, w, out, y, scratch.bytes[0]);
 #else
   (void)packed;
   (void)scratch;
@@ -465,7 +720,11 @@ void int8_max_pool(const PoolGeometry& g, const std::int8_t* x, std::int8_t* y) 
         for (int iy = y_lo; iy < y_hi; ++iy)
           for (int ix = x_lo; ix < x_hi; ++ix) {
             const std::int8_t* xp = x + ((std::ptrdiff_t(image) * g.input.height + iy) * g.input.width + ix) * c_in;
-            for (int c = 0; c < c_in; ++c) yp[c] = xp[c] > yp[c] ? xp[c] : yp[c];
+            int c = 0;
+#if defined(FIXNET_INT8_VECTOR)
+            for (; c + 16 <= c_in; c += 16) max16(xp + c, yp + c);
+#endif
+            for (; c < c_in; ++c) yp[c] = xp[c] > yp[c] ? xp[c] : yp[c];
           }
       }
 }

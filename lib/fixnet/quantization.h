@@ -28,23 +28,22 @@ struct QuantizedMultiplier {
 // Factors below 2^-32 become 0; factors of 2^31 or more saturate.
 QuantizedMultiplier quantize_multiplier(double real);
 
-// (a * b * 2) / 2^32 rounded to nearest, ties upward (gemmlowp's
-// SaturatingRoundingDoublingHighMul: a nudge of +-2^30, then a division that
-// truncates); INT32_MIN * INT32_MIN saturates to INT32_MAX.
+// (a * b * 2) / 2^32 rounded to nearest, ties upward: gemmlowp's
+// SaturatingRoundingDoublingHighMul, whose nudge of +-2^30 and truncating
+// division come to floor((a * b + 2^30) / 2^31); INT32_MIN * INT32_MIN
+// saturates to INT32_MAX.
 constexpr std::int32_t rounding_doubling_high_multiply(std::int32_t a, std::int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
-  const std::int64_t product = std::int64_t(a) * std::int64_t(b);
-  const std::int64_t nudge = product >= 0 ? (std::int64_t(1) << 30) : 1 - (std::int64_t(1) << 30);
-  return std::int32_t((product + nudge) / (std::int64_t(1) << 31));
+  return std::int32_t((std::int64_t(a) * std::int64_t(b) + (std::int64_t(1) << 30)) >> 31);
 }
 
 // x / 2^exponent rounded to nearest, ties away from zero (gemmlowp's
-// RoundingDivideByPOT); exponent in [0, 31].
+// RoundingDivideByPOT); exponent in [0, 31]. 32-bit arithmetic only.
 constexpr std::int32_t rounding_divide_by_power_of_two(std::int32_t x, int exponent) {
-  const std::int64_t mask = (std::int64_t(1) << exponent) - 1;
-  const std::int64_t remainder = std::int64_t(x) & mask;
-  const std::int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return std::int32_t((std::int64_t(x) >> exponent) + (remainder > threshold ? 1 : 0));
+  const std::uint32_t mask = (std::uint32_t(1) << exponent) - 1u;
+  const std::uint32_t remainder = std::uint32_t(x) & mask;
+  const std::uint32_t threshold = (mask >> 1) + (x < 0 ? 1u : 0u);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
 // x * multiplier * 2^(shift - 31), rounded as TFLite's reference
@@ -52,11 +51,10 @@ constexpr std::int32_t rounding_divide_by_power_of_two(std::int32_t x, int expon
 // where TFLite's would overflow, then the high multiply, then the rounding
 // right shift.
 constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int32_t multiplier, std::int32_t shift) {
-  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  std::int64_t shifted = std::int64_t(x) * (std::int64_t(1) << left);
-  if (shifted > INT32_MAX) shifted = INT32_MAX;
-  if (shifted < INT32_MIN) shifted = INT32_MIN;
-  return rounding_divide_by_power_of_two(rounding_doubling_high_multiply(std::int32_t(shifted), multiplier), right);
+  if (shift <= 0) return rounding_divide_by_power_of_two(rounding_doubling_high_multiply(x, multiplier), -shift);
+  std::int64_t shifted = std::int64_t(x) * (std::int64_t(1) << shift);
+  shifted = shifted > INT32_MAX ? INT32_MAX : shifted < INT32_MIN ? INT32_MIN : shifted;
+  return rounding_doubling_high_multiply(std::int32_t(shifted), multiplier);
 }
 
 // One int8 output from an int32 sum: zero_point + the requantized sum,

@@ -1,0 +1,57 @@
+// fixnet on a microcontroller: the instruction counter and the memory report.
+// SysTick counts down from 2^24 - 1 at the processor clock (each wrap
+// interrupts and is counted); under QEMU's -icount shift=0 one instruction
+// takes one nanosecond of virtual time, so a tick is kNanosecondsPerTick
+// instructions (measured on each board against a loop of known length).
+#include "board.h"
+
+extern "C" {
+extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_end__[], __flash_end[];
+void SysTick_Handler();
+}
+
+namespace mcu {
+
+namespace {
+
+volatile std::uint32_t& systick(std::uint32_t offset) {
+  return *reinterpret_cast<volatile std::uint32_t*>(0xE000E010u + offset);
+}
+constexpr std::uint32_t kControl = 0x0, kReload = 0x4, kCurrent = 0x8;
+constexpr std::uint32_t kPeriod = 1u << 24;
+
+volatile std::uint32_t g_wraps = 0;
+bool g_started = false;
+
+}  // namespace
+
+std::uint64_t instructions() {
+  if (!g_started) {
+    g_started = true;
+    systick(kControl) = 0;
+    systick(kReload) = kPeriod - 1;
+    systick(kCurrent) = 0;
+    systick(kControl) = 7;  // enable, interrupt on wrap, processor clock
+    while (systick(kCurrent) == 0) {
+    }  // until the first reload: counting starts from the top
+  }
+  std::uint32_t wraps, current;
+  do {
+    wraps = g_wraps;
+    current = systick(kCurrent);
+  } while (wraps != g_wraps);
+  const std::uint64_t ticks = std::uint64_t(wraps) * kPeriod + (kPeriod - 1 - current);
+  return ticks * FIXNET_MCU_NS_PER_TICK;
+}
+
+const char* board_name() { return FIXNET_MCU_BOARD; }
+std::uint32_t flash_bytes() { return FIXNET_MCU_FLASH; }
+std::uint32_t ram_bytes() { return FIXNET_MCU_RAM; }
+std::uint32_t flash_used() { return std::uint32_t(reinterpret_cast<std::uintptr_t>(__flash_end)); }
+std::uint32_t ram_used() {
+  return std::uint32_t(reinterpret_cast<std::uintptr_t>(__bss_end__) - reinterpret_cast<std::uintptr_t>(__data_start));
+}
+
+}  // namespace mcu
+
+extern "C" void SysTick_Handler() { mcu::g_wraps = mcu::g_wraps + 1; }
