@@ -204,7 +204,7 @@ TEST_CASE("fast convolution and pooling match their references") {
   }
 }
 
-TEST_CASE("5x5 convolutions by Winograd's method (forward, both gradients) match the reference within rounding; forward and input gradient the same on any worker count") {
+TEST_CASE("5x5 convolutions by Winograd's method (forward, both gradients) match the reference within rounding; forward and input gradient the same on any worker count" * doctest::skip(fixnet_test::kSmallMemory)) {
   struct Case {
     Dims input;
     int filters;
@@ -298,7 +298,7 @@ TEST_CASE("a convolution over no images writes no output and a zero filter gradi
   }
 }
 
-TEST_CASE("a dense layer on one example (bias, ReLU, zero inputs) matches the reference, the same on any worker count") {
+TEST_CASE("a dense layer on one example (bias, ReLU, zero inputs) matches the reference, the same on any worker count" * doctest::skip(fixnet_test::kSmallMemory)) {
   const int inputs = 700;  // over gemm::kSweepSplitK on every target: summed in two halves
   std::vector<float> x = random_values(inputs, 60);
   for (int i = 0; i < inputs; i += 3) x[std::size_t(i)] = 0.0f;  // ReLU-like zeros, whose rows are skipped
@@ -330,7 +330,7 @@ TEST_CASE("a dense layer on one example (bias, ReLU, zero inputs) matches the re
   }
 }
 
-TEST_CASE("a dense layer's gradients match the reference on awkward sizes, dx the same on any worker count") {
+TEST_CASE("a dense layer's gradients match the reference on awkward sizes, dx the same on any worker count" * doctest::skip(fixnet_test::kSmallMemory)) {
   // With few examples, and dy^T fitting the planned B panel, dx = dy . w^T is
   // computed transposed with w read in place; 200 examples are more than that
   // path takes on any target, and some shapes' panels are too small: those
@@ -374,7 +374,7 @@ TEST_CASE("a dense layer's gradients match the reference on awkward sizes, dx th
       }
 }
 
-TEST_CASE("a dense layer's backward pass with the update hands every weight's gradient over once, after dx used it") {
+TEST_CASE("a dense layer's backward pass with the update hands every weight's gradient over once, after dx used it" * doctest::skip(fixnet_test::kSmallMemory)) {
   struct Shape {
     int n, inputs, units;
     bool room;  // scratch for the strips, else the stored gradient in one piece
@@ -466,7 +466,7 @@ TEST_CASE("element-wise kernels compute their definitions") {
   }
 }
 
-TEST_CASE("work split among workers gives the serial results") {
+TEST_CASE("work split among workers gives the serial results" * doctest::skip(fixnet_test::kSmallMemory)) {
   // Shapes that split rows, columns (few rows: B read in place, or packed by
   // each task for its own columns) and the sum over K (tiny C, or few rows
   // and a long sum with a partial last strip: gemm::long_sum).

@@ -64,10 +64,21 @@ struct TestArena {
   std::vector<std::uint8_t> storage;
 };
 
+// On a microcontroller board (4 MB of RAM in QEMU): tests whose data needs
+// more are skipped there (doctest::skip(kSmallMemory)), and kernels get less
+// scratch by default.
+#if defined(__arm__) && !defined(__linux__)
+constexpr bool kSmallMemory = true;
+constexpr std::size_t kTestScratchFloats = 1 << 16;
+#else
+constexpr bool kSmallMemory = false;
+constexpr std::size_t kTestScratchFloats = 1 << 20;
+#endif
+
 // Matrix-multiply scratch for calling kernels directly, for up to `workers`
 // workers, sized generously.
 struct TestScratch {
-  explicit TestScratch(int workers = 1, std::size_t floats = 1 << 20)
+  explicit TestScratch(int workers = 1, std::size_t floats = kTestScratchFloats)
       : TestScratch(workers, floats, floats, floats * std::size_t(workers)) {}
   // Exactly as a plan sizes it for these needs.
   TestScratch(int workers, const fixnet::GemmNeeds& needs)

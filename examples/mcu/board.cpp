@@ -6,7 +6,7 @@
 #include "board.h"
 
 extern "C" {
-extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_end__[], __flash_end[];
+extern std::uint32_t __data_start[], __bss_end__[], __flash_end[], __flash_size[], __ram_size[];
 void SysTick_Handler();
 }
 
@@ -45,8 +45,8 @@ std::uint64_t instructions() {
 }
 
 const char* board_name() { return FIXNET_MCU_BOARD; }
-std::uint32_t flash_bytes() { return FIXNET_MCU_FLASH; }
-std::uint32_t ram_bytes() { return FIXNET_MCU_RAM; }
+std::uint32_t flash_bytes() { return std::uint32_t(reinterpret_cast<std::uintptr_t>(__flash_size)); }
+std::uint32_t ram_bytes() { return std::uint32_t(reinterpret_cast<std::uintptr_t>(__ram_size)); }
 std::uint32_t flash_used() { return std::uint32_t(reinterpret_cast<std::uintptr_t>(__flash_end)); }
 std::uint32_t ram_used() {
   return std::uint32_t(reinterpret_cast<std::uintptr_t>(__bss_end__) - reinterpret_cast<std::uintptr_t>(__data_start));
