@@ -115,7 +115,7 @@ std::string header_start(const std::string& name, const std::string& source, con
   }
   append(out,
          "// kOptions plans one example on one worker; plan others from kSpec.\n"
-         "#pragma once\n\n#include <cstdint>\n\n#include \"fixnet/%s.h\"\n\nnamespace %s {\n\n",
+         "#pragma once\n\n#include <cstddef>\n#include <cstdint>\n\n#include \"fixnet/%s.h\"\n\nnamespace %s {\n\n",
          std::strcmp(precision, "int8") == 0 ? "int8_model" : "model", name.c_str());
   out += "constexpr fixnet::ModelSpec kSpec = " + spec_expression(spec) + ";\n";
   return out;
@@ -129,11 +129,13 @@ std::string int8_header(const std::string& name, const std::string& source, cons
       "constexpr fixnet::PlanOptions kOptions{1, fixnet::OptimizerKind::none, 1, true, fixnet::Precision::int8};\n"
       "constexpr fixnet::Plan kPlan = fixnet::plan(kSpec, kOptions);\n\n";
   fixnet::Dims d = spec.input;
+  std::size_t parameter_bytes = 0;
   for (int i = 0; i < spec.layer_count; ++i) {
     const std::size_t units = fixnet::layer_bias_count(spec.layers[i]);
     const std::size_t weights = fixnet::layer_weight_count(spec.layers[i], d);
     d = fixnet::layer_output_dims(spec.layers[i], d);
     if (units == 0) continue;
+    parameter_bytes += weights + 16 * units;
     const fixnet::Int8LayerParameters& l = p.layers[i];
     append(out, "// Layer %d: weights [%zu, %zu]%s.\n", i, units, weights / units,
            spec.layers[i].kind == fixnet::LayerKind::conv2d ? " (OHWI)" : "");
@@ -166,6 +168,7 @@ std::string int8_header(const std::string& name, const std::string& source, cons
     }
     out += i + 1 < spec.layer_count ? ",\n     " : "}};\n";
   }
+  append(out, "// Bytes of the arrays above.\ninline constexpr std::size_t kParameterBytes = %zu;\n", parameter_bytes);
   append(out, "\n}  // namespace %s\n", name.c_str());
   return out;
 }
@@ -178,7 +181,8 @@ std::string float_header(const std::string& name, const std::string& source, con
       "// Every weight and bias, layer by layer (weights before bias).\n";
   append(out, "alignas(16) inline constexpr float kParameters[%zu] = {", model.parameter_count());
   append_values(out, model.parameters(), model.parameter_count(), 4, float_literal);
-  append(out, "};\n\n}  // namespace %s\n", name.c_str());
+  append(out, "};\ninline constexpr std::size_t kParameterBytes = sizeof kParameters;\n\n}  // namespace %s\n",
+         name.c_str());
   return out;
 }
 

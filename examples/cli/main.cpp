@@ -11,7 +11,7 @@ const char* kUsage =
     "usage:\n"
     "  fixnet-mnist train --model softmax|cnn|micro|nano [--data DIR] [--steps N] [--batch N]\n"
     "                     [--lr X] [--keep-prob X] [--seed N] [--out FILE] [--threads N]\n"
-    "  fixnet-mnist eval --model-file FILE [--data DIR] [--threads N]\n"
+    "  fixnet-mnist eval --model-file FILE [--data DIR] [--threads N] [--predictions FILE]\n"
     "  fixnet-mnist classify --model-file FILE [--threads N] IMAGE...\n"
     "  fixnet-mnist quantize --model-file FILE --out FILE [--calibration N] [--data DIR] [--threads N]\n"
     "  fixnet-mnist export --model-file FILE --format c --name NAME [--out FILE]\n"
@@ -21,6 +21,7 @@ const char* kUsage =
     "nano 30000 steps of 50, Adam 3e-3. Seed 0. Threads: all cores.\n"
     "quantize makes an int8 model (TensorFlow Lite's post-training quantization) calibrated on\n"
     "the first N training images (3000); eval and classify take float and int8 files alike.\n"
+    "eval --predictions writes a line per test digit: INDEX LABEL PREDICTED LOGIT...\n"
     "export writes a C++ header with the model's spec and parameters, for firmware.\n"
     "--data DIR holds the four MNIST files (raw or .gz); without it $MNIST_DIR, then data/mnist.\n"
     "classify reads PNG, JPEG, BMP or PGM images of a digit and prints PATH<TAB>DIGIT<TAB>PROBABILITY.\n";
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
   };
   const Command commands[] = {
       {"train", {"model", "data", "steps", "batch", "lr", "keep-prob", "seed", "out", "threads"}, train_command},
-      {"eval", {"model-file", "data", "threads"}, eval_command},
+      {"eval", {"model-file", "data", "threads", "predictions"}, eval_command},
       {"classify", {"model-file", "threads"}, classify_command},
       {"quantize", {"model-file", "out", "calibration", "data", "threads"}, quantize_command},
       {"export", {"model-file", "format", "name", "out"}, export_command},

@@ -6,7 +6,7 @@
 #include "board.h"
 
 extern "C" {
-extern std::uint32_t __data_start[], __bss_end__[], __flash_end[], __flash_size[], __ram_size[];
+extern std::uint32_t __data_start[], __bss_end__[], __flash_end[], __flash_size[], __ram_size[], __stack_bytes[];
 void SysTick_Handler();
 }
 
@@ -48,8 +48,10 @@ const char* board_name() { return FIXNET_MCU_BOARD; }
 std::uint32_t flash_bytes() { return std::uint32_t(reinterpret_cast<std::uintptr_t>(__flash_size)); }
 std::uint32_t ram_bytes() { return std::uint32_t(reinterpret_cast<std::uintptr_t>(__ram_size)); }
 std::uint32_t flash_used() { return std::uint32_t(reinterpret_cast<std::uintptr_t>(__flash_end)); }
+std::uint32_t stack_bytes() { return std::uint32_t(reinterpret_cast<std::uintptr_t>(__stack_bytes)); }
 std::uint32_t ram_used() {
-  return std::uint32_t(reinterpret_cast<std::uintptr_t>(__bss_end__) - reinterpret_cast<std::uintptr_t>(__data_start));
+  return std::uint32_t(reinterpret_cast<std::uintptr_t>(__bss_end__) - reinterpret_cast<std::uintptr_t>(__data_start)) +
+         stack_bytes();
 }
 
 }  // namespace mcu

@@ -17,8 +17,11 @@ std::uint64_t instructions();
 const char* board_name();
 std::uint32_t flash_bytes();
 std::uint32_t ram_bytes();
-// Bytes of flash and RAM this firmware image takes (from the linker's symbols).
+// Bytes of flash and RAM this firmware image takes (from the linker's
+// symbols): code and constants; .data, .bss (static arenas included) and the
+// stack the linker script reserves.
 std::uint32_t flash_used();
 std::uint32_t ram_used();
+std::uint32_t stack_bytes();
 
 }  // namespace mcu

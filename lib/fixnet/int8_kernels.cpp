@@ -45,10 +45,10 @@ std::int32_t reference_sum(const ConvGeometry& g, const std::int8_t* x, const st
 }
 
 // a + b modulo 2^32, as the vector instructions add (no undefined overflow).
-std::int32_t wrapping_add(std::int32_t a, std::int32_t b) { return std::int32_t(std::uint32_t(a) + std::uint32_t(b)); }
+inline std::int32_t wrapping_add(std::int32_t a, std::int32_t b) { return std::int32_t(std::uint32_t(a) + std::uint32_t(b)); }
 
 // Output f of a sum (bias: the stored one, or the packed one the sum was made for).
-std::int8_t output_value(const Int8Output& out, std::int32_t sum, const std::int32_t* bias, int f) {
+[[gnu::always_inline]] inline std::int8_t output_value(const Int8Output& out, std::int32_t sum, const std::int32_t* bias, int f) {
   return requantize(wrapping_add(sum, bias[f]), out.multiplier[f], out.shift[f], out.output_zero_point, out.low,
                     out.high);
 }
@@ -509,51 +509,51 @@ void vector_conv2d(const ConvGeometry& g, const std::int8_t* x, const void* pack
 // are interleaved quad by quad, so one LDM loads a quad of both: the inner
 // loop is 17 instructions for 16 multiply-adds.
 
-constexpr int kQuadOrder[4] = {0, 2, 1, 3};  // where value r of a quad goes
-
 std::uint32_t load32(const void* p) {
   std::uint32_t v;
   std::memcpy(&v, p, 4);
   return v;
 }
 
-// Value k of a patch in a buffer of `interleave` patches (this one at
-// offset `which`): quad q holds four int16 per patch.
-constexpr int patch_index(int k, int interleave, int which) {
-  return (k / 4) * 4 * interleave + which * 4 + kQuadOrder[k % 4];
+// Four int8 values as two int16 pairs minus the zero point (both halves of
+// `both`): (x0, x2) and (x1, x3), as SXTB16 splits a word.
+inline void widen_quad(std::uint32_t word, std::uint32_t both, std::uint32_t* even, std::uint32_t* odd) {
+  std::uint32_t high;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(high) : "r"(word));
+  *even = std::uint32_t(__ssub16(__sxtb16(word), both));
+  *odd = std::uint32_t(__ssub16(high, both));
 }
 
-// Patch of output position `pos` into col (patch `which` of `interleave`):
-// int16 x - zx, zeros outside the image and past K to a whole quad.
+// The patch of output position `pos` (kernel rows of whole quads), widened
+// to int16 x - zx (padding 0) in col, patch `which` of `interleave`: quad q
+// at col + q * 4 * interleave + which * 4, ordered (x0, x2, x1, x3). Rows
+// inside the image are widened straight from the input; rows cut by its
+// edges go through `row` (their int8 values, zero point outside).
 void widen_patch(const ConvGeometry& g, const std::int8_t* x, std::int32_t zx, int pos, int interleave, int which,
-                 std::int16_t* col) {
-  const int c_in = g.input.channels, run = g.kernel_w * c_in, k_all = g.kernel_h * run;
+                 std::int8_t* row, std::int16_t* col) {
+  const int c_in = g.input.channels, run = g.kernel_w * c_in;
   const int per_image = g.output.height * g.output.width;
   const int image = pos / per_image, oy = pos % per_image / g.output.width, ox = pos % g.output.width;
   const int ix0 = ox * g.stride_w - g.pad_left;
+  const int lo = (ix0 < 0 ? -ix0 : 0) * c_in;
+  const int hi = (g.input.width - ix0 < g.kernel_w ? g.input.width - ix0 : g.kernel_w) * c_in;
   const std::uint32_t both = std::uint32_t(std::uint16_t(zx)) * 0x10001u;
-  const bool quads = run % 4 == 0;  // each kernel row is whole quads: widen a word at a time
-  for (int ky = 0; ky < g.kernel_h; ++ky) {
-    const int iy = oy * g.stride_h + ky - g.pad_top, k0 = ky * run;
-    const bool row_inside = iy >= 0 && iy < g.input.height;
+  const int stride = 4 * interleave;  // int16 from one quad of this patch to the next
+  col += which * 4;
+  for (int ky = 0; ky < g.kernel_h; ++ky, col += run / 4 * stride) {
+    const int iy = oy * g.stride_h + ky - g.pad_top;
     const std::int8_t* in = x + ((std::ptrdiff_t(image) * g.input.height + iy) * g.input.width + ix0) * c_in;
-    if (row_inside && quads && ix0 >= 0 && ix0 + g.kernel_w <= g.input.width) {
-      for (int k = 0; k < run; k += 4) {
-        const std::uint32_t w = load32(in + k);
-        std::uint32_t odd;
-        __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(w));
-        const std::uint32_t pair[2] = {std::uint32_t(__ssub16(__sxtb16(w), both)), std::uint32_t(__ssub16(odd, both))};
-        std::memcpy(col + patch_index(k0 + k, interleave, which), pair, 8);
-      }
-      continue;
+    const bool inside = iy >= 0 && iy < g.input.height;
+    if (!inside || lo > 0 || hi < run) {
+      for (int k = 0; k < run; ++k) row[k] = inside && k >= lo && k < hi ? in[k] : std::int8_t(zx);
+      in = row;
     }
-    for (int k = 0; k < run; ++k) {
-      const int ix = ix0 + k / c_in;
-      const bool inside = row_inside && ix >= 0 && ix < g.input.width;
-      col[patch_index(k0 + k, interleave, which)] = std::int16_t(inside ? std::int32_t(in[k]) - zx : 0);
+    for (int k = 0; k < run; k += 4) {
+      std::uint32_t pair[2];
+      widen_quad(load32(in + k), both, &pair[0], &pair[1]);
+      std::memcpy(col + k / 4 * stride, pair, 8);
     }
   }
-  for (int k = k_all; k % 4 != 0; ++k) col[patch_index(k, interleave, which)] = 0;
 }
 
 // sums[0..3] = (position 0, filter 0), (1, 0), (0, 1), (1, 1) over the
@@ -614,35 +614,102 @@ void dot_one_by_two(const std::int16_t* col, const std::int8_t* w, std::ptrdiff_
   sums[1] = a1;
 }
 
+// The products of one kernel row of a position (input values [lo, hi) at
+// `in`) with four filters (that row's weights at w[f]), added to a[f]: a
+// word at a time where four values remain, widened in registers, then one
+// by one.
+inline void row_sums(const std::int8_t* in, const std::int8_t* const* w, int lo, int hi, std::int32_t zx,
+                     std::uint32_t both, std::int32_t* a) {
+  std::int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+  const std::int8_t *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
+  int k = lo;
+  for (; k + 4 <= hi; k += 4) {
+    std::uint32_t xe, xo;
+    widen_quad(load32(in + k), both, &xe, &xo);
+    std::uint32_t word = load32(w0 + k), odd;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(word));
+    a0 = __smlad(odd, xo, __smlad(__sxtb16(word), xe, a0));
+    word = load32(w1 + k);
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(word));
+    a1 = __smlad(odd, xo, __smlad(__sxtb16(word), xe, a1));
+    word = load32(w2 + k);
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(word));
+    a2 = __smlad(odd, xo, __smlad(__sxtb16(word), xe, a2));
+    word = load32(w3 + k);
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(word));
+    a3 = __smlad(odd, xo, __smlad(__sxtb16(word), xe, a3));
+  }
+  for (; k < hi; ++k) {
+    const std::int32_t v = std::int32_t(in[k]) - zx;
+    a0 += v * w0[k];
+    a1 += v * w1[k];
+    a2 += v * w2[k];
+    a3 += v * w3[k];
+  }
+  a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+}
+
+// Convolutions whose kernel rows do not fill whole quads (a first layer's
+// one or three channels): no patches; each position reads the input where
+// it lies, widening each word in registers, against four filters at a time
+// (a last group of fewer repeats its last filter and drops those sums).
+void arm_dsp_rows(const ConvGeometry& g, const std::int8_t* x, const std::int8_t* w, const Int8Output& out,
+                  std::int8_t* y) {
+  const int c_in = g.input.channels, run = g.kernel_w * c_in, k_all = g.kernel_h * run, filters = g.output.channels;
+  const std::int32_t zx = out.input_zero_point;
+  const std::uint32_t both = std::uint32_t(std::uint16_t(zx)) * 0x10001u;
+  const std::ptrdiff_t row_values = std::ptrdiff_t(g.input.width) * c_in;
+  for (int image = 0; image < g.n; ++image) {
+    const std::int8_t* x_image = x + std::ptrdiff_t(image) * g.input.size();
+    for (int oy = 0; oy < g.output.height; ++oy) {
+      const int iy0 = oy * g.stride_h - g.pad_top;
+      const int ky_lo = iy0 < 0 ? -iy0 : 0, ky_hi = g.input.height - iy0 < g.kernel_h ? g.input.height - iy0 : g.kernel_h;
+      for (int ox = 0; ox < g.output.width; ++ox) {
+        const int ix0 = ox * g.stride_w - g.pad_left;
+        const int lo = (ix0 < 0 ? -ix0 : 0) * c_in;
+        const int hi = (g.input.width - ix0 < g.kernel_w ? g.input.width - ix0 : g.kernel_w) * c_in;
+        const std::int8_t* in = x_image + std::ptrdiff_t(iy0) * row_values + std::ptrdiff_t(ix0) * c_in;
+        std::int8_t* yp = y + ((std::ptrdiff_t(image) * g.output.height + oy) * g.output.width + ox) * filters;
+        for (int f0 = 0; f0 < filters; f0 += 4) {
+          std::int32_t acc[4] = {};
+          const std::int8_t* wr[4];
+          for (int f = 0; f < 4; ++f)
+            wr[f] = w + std::ptrdiff_t(f0 + f < filters ? f0 + f : filters - 1) * k_all + ky_lo * run;
+          for (int ky = ky_lo; ky < ky_hi; ++ky) {
+            row_sums(in + ky * row_values, wr, lo, hi, zx, both, acc);
+            for (int f = 0; f < 4; ++f) wr[f] += run;
+          }
+          for (int f = 0; f < 4 && f0 + f < filters; ++f) yp[f0 + f] = output_value(out, acc[f], out.bias, f0 + f);
+        }
+      }
+    }
+  }
+}
+
+// Convolutions whose kernel rows fill whole quads (channels a multiple of 4)
+// widen two positions' patches once, for every pair of filters; the others
+// read the input where it lies.
 void arm_dsp_conv2d(const ConvGeometry& g, const std::int8_t* x, const std::int8_t* w, const Int8Output& out,
                     std::int8_t* y, std::uint8_t* scratch) {
+  if (g.kernel_w * g.input.channels % 4 != 0) return arm_dsp_rows(g, x, w, out, y);
   const int k_all = g.kernel_h * g.kernel_w * g.input.channels, filters = g.output.channels;
   const int positions = g.n * g.output.height * g.output.width, quads = k_all / 4;
   std::int16_t* col = reinterpret_cast<std::int16_t*>(scratch);
+  std::int8_t* bytes = reinterpret_cast<std::int8_t*>(scratch) + 16 * quads;
   for (int pos = 0; pos < positions; pos += 2) {
     const int count = positions - pos < 2 ? 1 : 2;
-    for (int p = 0; p < count; ++p) widen_patch(g, x, out.input_zero_point, pos + p, count, p, col);
+    for (int p = 0; p < count; ++p) widen_patch(g, x, out.input_zero_point, pos + p, count, p, bytes, col);
     for (int f = 0; f < filters; f += 2) {
       // An odd last filter pairs with itself; its second sums are dropped.
       const std::int8_t* wf = w + std::ptrdiff_t(f) * k_all;
       const std::ptrdiff_t next = f + 1 < filters ? k_all : 0;
-      std::int32_t sums[4];  // [filter][position]
+      std::int32_t sums[4];  // (position 0, filter 0), (1, 0), (0, 1), (1, 1)
       if (count == 2) {
-        std::int32_t s[4];
-        dot_two_by_two(col, wf, next, quads, s);
-        sums[0] = s[0], sums[1] = s[1], sums[2] = s[2], sums[3] = s[3];
+        dot_two_by_two(col, wf, next, quads, sums);
       } else {
-        std::int32_t s[2];
-        dot_one_by_two(col, wf, next, quads, s);
-        sums[0] = s[0], sums[2] = s[1];
+        dot_one_by_two(col, wf, next, quads, sums);
+        sums[2] = sums[1];
       }
-      // The stored weights end at k_all: a last partial quad goes by value.
-      for (int k = quads * 4; k < k_all; ++k)
-        for (int p = 0; p < count; ++p) {
-          const std::int32_t v = col[patch_index(k, count, p)];
-          sums[p] += v * wf[k];
-          sums[2 + p] += v * wf[next + k];
-        }
       for (int p = 0; p < count; ++p)
         for (int j = 0; j < 2 && f + j < filters; ++j)
           y[std::ptrdiff_t(pos + p) * filters + f + j] = output_value(out, sums[2 * j + p], out.bias, f + j);
@@ -650,6 +717,7 @@ void arm_dsp_conv2d(const ConvGeometry& g, const std::int8_t* x, const std::int8
   }
 }
 #endif  // FIXNET_INT8_ARM_DSP
+
 
 }  // namespace
 

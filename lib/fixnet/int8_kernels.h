@@ -109,11 +109,14 @@ constexpr std::size_t int8_packed_bytes(const ConvGeometry& g) {
 
 // Scratch bytes per worker for int8_conv2d on g: the vector kernels stage one
 // tile's input rows (and, for a single position, the list of its non-zero
-// groups); Arm's DSP kernel two patches as int16.
+// groups); Arm's DSP kernel, for kernel rows of whole quads, two patches
+// as int16 and a kernel row as int8.
 constexpr std::size_t int8_scratch_bytes(const ConvGeometry& g) {
   const std::size_t channels = std::size_t(g.input.channels);
-  if (int8::kKernel == int8::Kernel::arm_dsp)
-    return 2 * int8::round_up(std::size_t(g.kernel_h) * std::size_t(g.kernel_w) * channels, 4) * 2;
+  if (int8::kKernel == int8::Kernel::arm_dsp) {  // kernel rows of whole quads: two patches as int16, a row as int8
+    const std::size_t run = std::size_t(g.kernel_w) * channels;
+    return run % 4 == 0 ? 4 * std::size_t(g.kernel_h) * run + run : 0;
+  }
   if (!int8::kPacks) return 0;
   const std::size_t pixels = std::size_t(int8::kMaxTile - 1) * std::size_t(g.stride_w) + std::size_t(g.kernel_w);
   const std::size_t rows = std::size_t(g.kernel_h) * int8::round_up(pixels * channels + int8::kGroup, 16) *

@@ -28,18 +28,20 @@ struct QuantizedMultiplier {
 // Factors below 2^-32 become 0; factors of 2^31 or more saturate.
 QuantizedMultiplier quantize_multiplier(double real);
 
+// The next four functions run once per int8 output: they are always inlined.
+
 // (a * b * 2) / 2^32 rounded to nearest, ties upward: gemmlowp's
 // SaturatingRoundingDoublingHighMul, whose nudge of +-2^30 and truncating
 // division come to floor((a * b + 2^30) / 2^31); INT32_MIN * INT32_MIN
 // saturates to INT32_MAX.
-constexpr std::int32_t rounding_doubling_high_multiply(std::int32_t a, std::int32_t b) {
+[[gnu::always_inline]] constexpr std::int32_t rounding_doubling_high_multiply(std::int32_t a, std::int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
   return std::int32_t((std::int64_t(a) * std::int64_t(b) + (std::int64_t(1) << 30)) >> 31);
 }
 
 // x / 2^exponent rounded to nearest, ties away from zero (gemmlowp's
 // RoundingDivideByPOT); exponent in [0, 31]. 32-bit arithmetic only.
-constexpr std::int32_t rounding_divide_by_power_of_two(std::int32_t x, int exponent) {
+[[gnu::always_inline]] constexpr std::int32_t rounding_divide_by_power_of_two(std::int32_t x, int exponent) {
   const std::uint32_t mask = (std::uint32_t(1) << exponent) - 1u;
   const std::uint32_t remainder = std::uint32_t(x) & mask;
   const std::uint32_t threshold = (mask >> 1) + (x < 0 ? 1u : 0u);
@@ -50,7 +52,7 @@ constexpr std::int32_t rounding_divide_by_power_of_two(std::int32_t x, int expon
 // MultiplyByQuantizedMultiplier: a left shift (shift > 0) first, saturating
 // where TFLite's would overflow, then the high multiply, then the rounding
 // right shift.
-constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int32_t multiplier, std::int32_t shift) {
+[[gnu::always_inline]] constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int32_t multiplier, std::int32_t shift) {
   if (shift <= 0) return rounding_divide_by_power_of_two(rounding_doubling_high_multiply(x, multiplier), -shift);
   std::int64_t shifted = std::int64_t(x) * (std::int64_t(1) << shift);
   shifted = shifted > INT32_MAX ? INT32_MAX : shifted < INT32_MIN ? INT32_MIN : shifted;
@@ -59,7 +61,7 @@ constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int
 
 // One int8 output from an int32 sum: zero_point + the requantized sum,
 // clamped to [low, high] (a fused ReLU sets low to the zero point).
-constexpr std::int8_t requantize(std::int32_t sum, std::int32_t multiplier, std::int32_t shift,
+[[gnu::always_inline]] constexpr std::int8_t requantize(std::int32_t sum, std::int32_t multiplier, std::int32_t shift,
                                  std::int32_t zero_point, std::int32_t low, std::int32_t high) {
   std::int32_t q = multiply_by_quantized_multiplier(sum, multiplier, shift) + zero_point;
   q = q < low ? low : q;
