@@ -261,7 +261,79 @@ TEST_CASE("inference can read parameters the model never copies (firmware flash)
   CHECK(argmax(probabilities, 10) == 4);
   CHECK(argmax(probabilities + 10, 10) == 4);
   CHECK(message(plan(spec, PlanOptions{1, OptimizerKind::adam, 1, true}).status) ==
-        "external parameters are read-only: inference only");
+        "external parameters are read-only: inference, or frozen layers");
+}
+
+TEST_CASE("frozen layers: only the last layers train, with gradients, state and kept activations for them alone") {
+  // A backbone (conv, pool) frozen, the dense head trained: from the caller's
+  // flash, from the arena, and against the whole model's head gradients.
+  const Init w = truncated_normal_init(0.2f), b = constant_init(0.05f);
+  const ModelSpec spec{Dims{8, 8, 1},
+                       {conv2d(4, 3, 3, 1, Padding::same, w, b), relu(), max_pool(2, 2), flatten(), dropout(0.5f),
+                        dense(5, w, b)}};
+  const int frozen = 5;  // all but the dense layer (the dropout among them is the identity)
+  PlanOptions whole{4, OptimizerKind::adam}, head = whole;
+  head.frozen_layers = frozen;
+  const Plan full = plan(spec, whole), part = plan(spec, head);
+  REQUIRE(part.status.ok());
+  CHECK(part.trainable_first == 40);  // conv weights 36 + bias 4
+  CHECK(part.bytes < full.bytes);
+  CHECK(!part.layers[5].needs_input_gradient);
+  CHECK(part.layers[4].skip_forward);  // a frozen dropout passes its input on
+  CHECK(part.layers[4].mask_offset == kNoBuffer);
+  CHECK(message(plan(spec, PlanOptions{4, OptimizerKind::none, 1, false, Precision::float32, 2}).status) ==
+        "frozen layers must be 0..layer count, in a training plan");
+  PlanOptions everything = head;
+  everything.frozen_layers = 6;
+  CHECK(message(plan(spec, everything).status) == "frozen layers leave no parameters to train");
+
+  const std::vector<float> input = random_values(4 * 64, 90, 0.0f, 1.0f);
+  const std::uint8_t labels[4] = {0, 3, 1, 4};
+  OptimizerSettings adam;
+  adam.kind = OptimizerKind::adam;
+  adam.learning_rate = 0.01f;
+  // Owned parameters, frozen backbone (initialize_parameters draws only the
+  // trainable ones: the backbone comes from a whole model's).
+  TestModel owned(spec, head, 7), source(spec, whole, 7);
+  std::memcpy(owned.model.mutable_parameters(), source.model.parameters(), 365 * sizeof(float));
+  std::vector<float> start(owned.model.parameters(), owned.model.parameters() + owned.model.parameter_count());
+  // The same values in "flash", the head copied into the arena.
+  head.external_parameters = true;
+  fixnet_test::TestArena arena(plan(spec, head).bytes);
+  Model flashed;
+  const std::vector<float> flash = start;
+  REQUIRE(flashed.init(spec, head, arena.data(), plan(spec, head).bytes, flash.data()).ok());
+  CHECK(flashed.parameters() == nullptr);  // split between flash and arena
+  CHECK(flashed.layer_parameters(0).weights == flash.data());
+  CHECK(flashed.layer_parameters(5).weights != flash.data() + 40);
+  Rng r1(3), r2(3);
+  for (int step = 0; step < 3; ++step) {
+    REQUIRE(owned.model.train_step(input.data(), labels, 4, adam, r1, nullptr).ok());
+    REQUIRE(flashed.train_step(input.data(), labels, 4, adam, r2, nullptr).ok());
+  }
+  const float* p = owned.model.parameters();
+  CHECK(std::memcmp(p, start.data(), 40 * sizeof(float)) == 0);  // the backbone did not move
+  CHECK(std::memcmp(p + 40, start.data() + 40, 320 * sizeof(float)) != 0);  // the head did
+  CHECK(flash == start);  // the caller's block is never written
+  CHECK(std::memcmp(flashed.layer_parameters(5).weights, p + 40, 325 * sizeof(float)) == 0);
+  // Without the dropout, the head's gradient is the whole model's gradient of the head.
+  const ModelSpec plain{Dims{8, 8, 1},
+                        {conv2d(4, 3, 3, 1, Padding::same, w, b), relu(), max_pool(2, 2), flatten(), dense(5, w, b)}};
+  PlanOptions plain_head{4, OptimizerKind::adam};
+  plain_head.frozen_layers = 4;
+  TestModel whole_model(plain, whole, 8), head_model(plain, plain_head, 8);
+  std::memcpy(head_model.model.mutable_parameters(), whole_model.model.parameters(), 365 * sizeof(float));
+  std::vector<float> d1(20), d2(20);
+  const float *l1 = nullptr, *l2 = nullptr;
+  Rng g1(5), g2(5);
+  REQUIRE(whole_model.model.forward(input.data(), 4, true, &g1, &l1).ok());
+  REQUIRE(head_model.model.forward(input.data(), 4, true, &g2, &l2).ok());
+  CHECK(std::memcmp(l1, l2, 20 * sizeof(float)) == 0);
+  softmax_cross_entropy(l1, labels, 4, 5, d1.data());
+  softmax_cross_entropy(l2, labels, 4, 5, d2.data());
+  REQUIRE(whole_model.model.backward(d1.data(), 4).ok());
+  REQUIRE(head_model.model.backward(d2.data(), 4).ok());
+  CHECK(std::memcmp(whole_model.model.gradients() + 40, head_model.model.gradients(), 325 * sizeof(float)) == 0);
 }
 
 TEST_CASE("any batch size on any worker count gives the one-worker results") {

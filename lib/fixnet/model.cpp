@@ -68,7 +68,16 @@ Status Model::init(const ModelSpec& spec, const PlanOptions& options, void* aren
   bytes_ = static_cast<std::uint8_t*>(arena);
   std::memset(bytes_, 0, plan_.bytes);
   external_ = external_parameters != nullptr;
+  split_ = external_ && plan_.parameters != kNoBuffer;  // frozen layers in the caller's block, the rest here
   parameters_ = external_ ? external_parameters : floats(plan_.parameters);
+  owned_ = plan_.parameters == kNoBuffer ? nullptr : floats(plan_.parameters);
+  owned_first_ = split_ ? plan_.trainable_first : 0;
+  if (split_)
+    std::memcpy(owned_, external_parameters + owned_first_, (plan_.parameter_count - owned_first_) * sizeof(float));
+  for (int i = 0; i < spec.layer_count; ++i) {
+    weights_[i] = parameter(plan_.layers[i].weights);
+    bias_[i] = parameter(plan_.layers[i].bias);
+  }
   gradients_ = plan_.gradients == kNoBuffer ? nullptr : floats(plan_.gradients);
   optimizer_state_ = plan_.optimizer_state == kNoBuffer ? nullptr : floats(plan_.optimizer_state);
   for (int w = 0; w < kMaxWorkers; ++w) {
@@ -96,21 +105,19 @@ Status Model::set_parallel(const Parallel& parallel) {
 }
 
 void Model::initialize_parameters(Rng& rng) {
-  float* params = mutable_parameters();
-  if (!ready_ || params == nullptr) return;
-  for (int i = 0; i < plan_.spec.layer_count; ++i) {
+  if (!ready_ || owned_ == nullptr) return;
+  parameters_changed();
+  for (int i = plan_.options.frozen_layers; i < plan_.spec.layer_count; ++i) {
     const LayerSpec& l = plan_.spec.layers[i];
     const LayerPlan& lp = plan_.layers[i];
-    fill(params + lp.weights, lp.weight_count, l.weight_init, rng);
-    fill(params + lp.bias, lp.bias_count, l.bias_init, rng);
+    fill(parameter(lp.weights), lp.weight_count, l.weight_init, rng);
+    fill(parameter(lp.bias), lp.bias_count, l.bias_init, rng);
   }
   reset_optimizer();
 }
 
 void Model::reset_optimizer() {
-  if (optimizer_state_ != nullptr)
-    std::memset(optimizer_state_, 0,
-                optimizer_state_per_parameter(plan_.options.optimizer) * plan_.parameter_count * sizeof(float));
+  if (optimizer_state_ != nullptr) std::memset(optimizer_state_, 0, optimizer_state_count() * sizeof(float));
   steps_ = 0;
 }
 
@@ -119,8 +126,8 @@ LayerParameters Model::layer_parameters(int layer) const {
   if (!ready_ || layer < 0 || layer >= plan_.spec.layer_count) return r;
   const LayerPlan& lp = plan_.layers[layer];
   if (lp.weight_count == 0) return r;
-  r.weights = parameters_ + lp.weights;
-  r.bias = parameters_ + lp.bias;
+  r.weights = weights_[layer];
+  r.bias = bias_[layer];
   r.weight_count = lp.weight_count;
   r.bias_count = lp.bias_count;
   return r;
@@ -160,8 +167,8 @@ Status Model::forward_pass(const float* input, int n, bool training, Rng* rng, c
     if (lp.skip_forward) continue;
     const float* x = layer_input(i, input);
     float* y = floats(lp.output_offset);
-    const float* w = parameters_ + lp.weights;
-    const float* b = parameters_ + lp.bias;
+    const float* w = weights(i);
+    const float* b = bias(i);
     switch (l.kind) {
       case LayerKind::dense:
         dense_forward(n, lp.input.size(), l.units, x, w, b, y, lp.fused_relu, scratch, parallel_);
@@ -215,10 +222,11 @@ Status Model::forward_pass(const float* input, int n, bool training, Rng* rng, c
 }
 
 void Model::update_parameters(const Update& update, std::size_t first, std::size_t count, const float* grads) {
-  float* params = const_cast<float*>(parameters_) + first;
+  float* params = parameter(first);
   if (update.kind == OptimizerKind::adam) {
-    float* m = optimizer_state_ + first;
-    adam_update(params, grads, m, m + plan_.parameter_count, count, update.adam);
+    const std::size_t trainable = plan_.parameter_count - plan_.trainable_first;
+    float* m = optimizer_state_ + (first - plan_.trainable_first);
+    adam_update(params, grads, m, m + trainable, count, update.adam);
   } else {
     gradient_descent_update(params, grads, count, update.learning_rate);
   }
@@ -247,10 +255,10 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
   // The update on parameters [begin, end), split among the workers.
   auto update_range = [&](std::size_t begin, std::size_t end) {
     for_ranges(parallel_, end - begin, kGrain, [&](std::size_t b, std::size_t e) {
-      update_parameters(*update, begin + b, e - b, gradients_ + begin + b);
+      update_parameters(*update, begin + b, e - b, gradient(begin + b));
     });
   };
-  for (int i = plan_.spec.layer_count - 1; i >= 0; --i) {
+  for (int i = plan_.spec.layer_count - 1; i >= plan_.options.frozen_layers; --i) {
     const LayerSpec& l = plan_.spec.layers[i];
     const LayerPlan& lp = plan_.layers[i];
     const float* x = layer_input(i, last_input_);
@@ -259,8 +267,8 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
     switch (l.kind) {
       case LayerKind::dense: {
         if (update == nullptr) {
-          dense_backward(n, lp.input.size(), l.units, x, parameters_ + lp.weights, dy, gradients_ + lp.weights,
-                         gradients_ + lp.bias, dx, scratch, parallel_);
+          dense_backward(n, lp.input.size(), l.units, x, weights(i), dy, gradient(lp.weights), gradient(lp.bias), dx,
+                         scratch, parallel_);
           break;
         }
         // One pass over the weights: each strip serves dx, then takes the
@@ -276,15 +284,15 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
           const WeightsUpdate& u = *static_cast<const WeightsUpdate*>(context);
           u.model->update_parameters(*u.update, u.weights + first, count, gradient);
         };
-        dense_backward_update(n, lp.input.size(), l.units, x, parameters_ + lp.weights, dy, gradients_ + lp.weights,
-                              gradients_ + lp.bias, dx, scratch, parallel_, strips);
+        dense_backward_update(n, lp.input.size(), l.units, x, weights(i), dy, gradient(lp.weights),
+                              gradient(lp.bias), dx, scratch, parallel_, strips);
         update_range(lp.bias, lp.bias + lp.bias_count);
         break;
       }
       case LayerKind::conv2d: {
         const ConvGeometry g = conv_geometry(l, lp.input, n);
-        conv2d_backward_filter(g, x, dy, gradients_ + lp.weights, gradients_ + lp.bias, scratch, parallel_);
-        if (dx != nullptr) conv2d_backward_input(g, dy, parameters_ + lp.weights, dx, scratch, parallel_);
+        conv2d_backward_filter(g, x, dy, gradient(lp.weights), gradient(lp.bias), scratch, parallel_);
+        if (dx != nullptr) conv2d_backward_input(g, dy, weights(i), dx, scratch, parallel_);
         if (update != nullptr) update_range(lp.weights, lp.bias + lp.bias_count);
         break;
       }

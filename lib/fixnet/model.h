@@ -38,15 +38,18 @@ class Model {
   // Builds `spec` used as `options` in `arena` (kArenaAlignment-aligned, at least
   // plan(spec, options).bytes long); zeroes it. With options.external_parameters,
   // `parameters` points at parameter_count() floats the model reads but never
-  // writes (e.g. a model compiled into flash); otherwise pass null.
+  // writes (e.g. a model compiled into flash); otherwise pass null. A
+  // training plan with frozen layers and external parameters copies the
+  // trainable layers' values from there into the arena.
   Status init(const ModelSpec& spec, const PlanOptions& options, void* arena, std::size_t arena_bytes,
               const float* external_parameters = nullptr);
 
   // Lets kernels run on `parallel.workers` threads (at most options.workers).
   Status set_parallel(const Parallel& parallel);
 
-  // Draws every parameter from its layer's initializer, in layer order
-  // (weights, then bias), from `rng`; resets the optimizer.
+  // Draws every trainable parameter (all, without frozen layers) from its
+  // layer's initializer, in layer order (weights, then bias), from `rng`;
+  // resets the optimizer.
   void initialize_parameters(Rng& rng);
 
   // Runs the network on n <= batch examples at `input` [n, input size] (may be
@@ -82,21 +85,23 @@ class Model {
   int classes() const { return plan_.classes; }
   int input_size() const { return plan_.spec.input.size(); }
   std::size_t parameter_count() const { return plan_.parameter_count; }
-  // All weights and biases, layer by layer (weights before bias), contiguous.
-  const float* parameters() const { return parameters_; }
-  // Writable parameters; null when they are external. Each call also marks
+  // All weights and biases, layer by layer (weights before bias), contiguous;
+  // null when some are external and others in the arena (frozen layers).
+  const float* parameters() const { return split_ ? nullptr : parameters_; }
+  // Writable parameters; null when any are external. Each call also marks
   // what the model derives from them (transformed filters) for renewal at the
   // next forward pass: write through the pointer before that pass, or call
   // parameters_changed() after writing. (External parameters are read afresh
   // on every pass: the model keeps nothing derived from them.)
   float* mutable_parameters() {
     parameters_changed();
-    return external_ ? nullptr : const_cast<float*>(parameters_);
+    return external_ ? nullptr : owned_;
   }
   // Tells the model its parameters were written through a pointer kept from
   // an earlier mutable_parameters().
   void parameters_changed() { ++parameters_version_; }
-  // Gradients of the last backward(), laid out like parameters(); null for
+  // Gradients of the last backward() of the trainable parameters
+  // [plan().trainable_first, parameter_count()), laid out like them; null for
   // inference. After train_step the convolutions' and all biases' entries
   // hold that step's gradients, but dense layers' weights do not: the step
   // updates them from strips of their gradient it never stores.
@@ -106,6 +111,15 @@ class Model {
   std::int64_t steps() const { return steps_; }
   // Forgets the optimizer's moments and step count (after loading parameters).
   void reset_optimizer();
+  // The optimizer's state, per trainable parameter (Adam: m, then v); null
+  // without one. restore_optimizer() sets the step count after the state
+  // was written (a training state resumed, model_file.h).
+  const float* optimizer_state() const { return optimizer_state_; }
+  float* mutable_optimizer_state() { return optimizer_state_; }
+  std::size_t optimizer_state_count() const {
+    return optimizer_state_per_parameter(plan_.options.optimizer) * (plan_.parameter_count - plan_.trainable_first);
+  }
+  void restore_optimizer(std::int64_t steps) { steps_ = steps; }
 
   // Backward pass after a training forward of n examples: from
   // d(loss)/d(logits) [n, classes] (overwritten) to every parameter gradient.
@@ -134,10 +148,23 @@ class Model {
   // at grads, serially.
   void update_parameters(const Update& update, std::size_t first, std::size_t count, const float* grads);
 
+  // Where parameter k lives: in the arena from owned_first_ on (all, without
+  // external parameters), else in the caller's block.
+  float* parameter(std::size_t k) {
+    return k >= owned_first_ && owned_ != nullptr ? owned_ + (k - owned_first_) : const_cast<float*>(parameters_ + k);
+  }
+  const float* weights(int layer) const { return weights_[layer]; }
+  const float* bias(int layer) const { return bias_[layer]; }
+  float* gradient(std::size_t k) { return gradients_ + (k - plan_.trainable_first); }
+
   Plan plan_{};
   std::uint8_t* bytes_ = nullptr;
-  const float* parameters_ = nullptr;
-  bool external_ = false;
+  const float* parameters_ = nullptr;  // all parameters, when contiguous; else the external block
+  float* owned_ = nullptr;             // the arena's parameters
+  std::size_t owned_first_ = 0;        // the first parameter in the arena
+  bool external_ = false, split_ = false;
+  const float* weights_[kMaxLayers] = {};
+  const float* bias_[kMaxLayers] = {};
   float* gradients_ = nullptr;
   float* optimizer_state_ = nullptr;
   const float* last_input_ = nullptr;

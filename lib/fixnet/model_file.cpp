@@ -133,8 +133,11 @@ Status write_model_file(const Model& model, void* out, std::size_t capacity, std
   put_u32(q, std::uint32_t(count));
   put_u32(q + 4, std::uint32_t(count >> 32));
   q += 8;
-  const float* params = model.parameters();
-  for (std::size_t i = 0; i < count; ++i, q += 4) put_u32(q, float_bits(params[i]));
+  for (int i = 0; i < spec.layer_count; ++i) {  // layer by layer: frozen layers' may be elsewhere
+    const LayerParameters l = model.layer_parameters(i);
+    for (std::size_t k = 0; k < l.weight_count; ++k, q += 4) put_u32(q, float_bits(l.weights[k]));
+    for (std::size_t k = 0; k < l.bias_count; ++k, q += 4) put_u32(q, float_bits(l.bias[k]));
+  }
   put_u32(q, crc32(p, std::size_t(q - p)));
   if (written != nullptr) *written = size;
   return ok_status();

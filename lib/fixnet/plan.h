@@ -33,8 +33,14 @@ struct PlanOptions {
   int batch = 1;                                // most examples per forward/step
   OptimizerKind optimizer = OptimizerKind::none;  // none: inference only (no gradients)
   int workers = 1;                              // threads that may run kernels at once
-  bool external_parameters = false;             // inference: parameters stay in caller memory (e.g. flash)
+  bool external_parameters = false;             // parameters stay in caller memory (e.g. flash): inference,
+                                                // or training with frozen layers (below)
   Precision precision = Precision::float32;     // int8: inference only
+  // Training: layers [0, frozen_layers) keep their parameters. They get no
+  // gradients or optimizer state, and their activations are not kept for
+  // the backward pass. With external_parameters, theirs are read in place
+  // and the trainable layers' are copied into the arena at init.
+  int frozen_layers = 0;
 };
 
 // One layer's place in the plan. Byte offsets are into the arena.
@@ -65,9 +71,12 @@ struct Plan {
   LayerPlan layers[kMaxLayers]{};
   int classes = 0;
   std::size_t parameter_count = 0;           // floats of weights and biases, all layers
-  std::size_t parameters = kNoBuffer;        // [parameter_count] (kNoBuffer when external)
-  std::size_t gradients = kNoBuffer;         // [parameter_count]
-  std::size_t optimizer_state = kNoBuffer;   // [state_per_parameter * parameter_count]
+  std::size_t trainable_first = 0;           // the first that trains (the frozen layers' come before)
+  // [parameter_count], or with external parameters and frozen layers the
+  // trainable ones [trainable_first, parameter_count); kNoBuffer when all external.
+  std::size_t parameters = kNoBuffer;
+  std::size_t gradients = kNoBuffer;         // [parameter_count - trainable_first]
+  std::size_t optimizer_state = kNoBuffer;   // [state_per_parameter * (parameter_count - trainable_first)]
   std::size_t input = 0;                     // staging for one batch of inputs [batch, input]
   std::size_t labels = 0;                    // staging for one batch of labels [batch] (bytes)
   std::size_t backward[2] = {kNoBuffer, kNoBuffer};  // ping-pong gradients, each the largest layer output
@@ -214,8 +223,13 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     return p;
   }
   const bool training = options.optimizer != OptimizerKind::none;
-  if (training && options.external_parameters) {
-    p.status = fail(Error::invalid_argument, "external parameters are read-only: inference only");
+  const int frozen = options.frozen_layers;
+  if (frozen < 0 || frozen > spec.layer_count || (frozen > 0 && !training)) {
+    p.status = fail(Error::invalid_argument, "frozen layers must be 0..layer count, in a training plan");
+    return p;
+  }
+  if (training && options.external_parameters && frozen == 0) {
+    p.status = fail(Error::invalid_argument, "external parameters are read-only: inference, or frozen layers");
     return p;
   }
   const std::size_t batch = std::size_t(options.batch);
@@ -244,19 +258,26 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     lp.bias_count = layer_bias_count(l);
     lp.weights = p.parameter_count;
     lp.bias = p.parameter_count + lp.weight_count;
+    if (i == frozen) p.trainable_first = p.parameter_count;
     p.parameter_count += lp.weight_count + lp.bias_count;
     parameters64 += std::uint64_t(lp.weight_count) + lp.bias_count;
     lp.needs_input_gradient = training && parameters_before;
-    parameters_before = parameters_before || lp.weight_count > 0;
+    parameters_before = parameters_before || (lp.weight_count > 0 && i >= frozen);
     if (i > 0 && l.kind == LayerKind::relu &&
         (spec.layers[i - 1].kind == LayerKind::dense || spec.layers[i - 1].kind == LayerKind::conv2d)) {
       p.layers[i - 1].fused_relu = true;
       lp.skip_forward = true;
     }
-    if (l.kind == LayerKind::flatten || (l.kind == LayerKind::dropout && !training)) lp.skip_forward = true;
+    if (l.kind == LayerKind::flatten || (l.kind == LayerKind::dropout && (!training || i < frozen)))
+      lp.skip_forward = true;
     d = lp.output;
   }
   p.classes = d.channels;
+  if (frozen == spec.layer_count) p.trainable_first = p.parameter_count;
+  if (training && p.trainable_first == p.parameter_count) {
+    p.status = fail(Error::invalid_argument, "frozen layers leave no parameters to train");
+    return p;
+  }
   if (parameters64 > (std::uint64_t(1) << 30)) {  // validate() caps each layer; 16 of them could still be too many
     p.status = fail(Error::invalid_spec, "network has more than 2^30 parameters");
     return p;
@@ -269,10 +290,12 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
 
   // Arena layout: parameters and their companions first, then activations.
   std::uint64_t end = 0;
+  const std::uint64_t trainable = p.parameter_count - p.trainable_first;
   if (!options.external_parameters) p.parameters = detail::take(&end, p.parameter_count * f);
+  if (options.external_parameters && training) p.parameters = detail::take(&end, trainable * f);
   if (training) {
-    p.gradients = detail::take(&end, p.parameter_count * f);
-    const std::uint64_t state = optimizer_state_per_parameter(options.optimizer) * std::uint64_t(p.parameter_count);
+    p.gradients = detail::take(&end, trainable * f);
+    const std::uint64_t state = optimizer_state_per_parameter(options.optimizer) * trainable;
     if (state > 0) p.optimizer_state = detail::take(&end, state * f);
   }
   // Convolutions by Winograd's method keep their filters transformed until
@@ -287,18 +310,21 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
   p.input = detail::take(&end, batch * std::uint64_t(spec.input.size()) * f);
   p.labels = detail::take(&end, batch);
 
-  // Activations. Training keeps every layer's output for the backward pass;
-  // inference alternates between two buffers. Element-wise layers and flatten
-  // work in place when their input is in the arena.
-  std::size_t largest = 0;
+  // Activations. Training keeps every trainable layer's output for the
+  // backward pass; inference (and the frozen layers of a training plan)
+  // alternates between two buffers. Element-wise layers and flatten work in
+  // place when their input is in the arena.
+  std::size_t largest = 0, largest_frozen = 0;
   for (int i = 0; i < spec.layer_count; ++i) {
     const std::size_t size = batch * std::size_t(p.layers[i].output.size());
-    if (size > largest) largest = size;
+    if (size > largest && (!training || i >= frozen)) largest = size;
+    if (size > largest_frozen && i < frozen) largest_frozen = size;
   }
   std::size_t ping_pong[2] = {kNoBuffer, kNoBuffer};
-  if (!training) {
-    ping_pong[0] = detail::take(&end, largest * f);
-    ping_pong[1] = detail::take(&end, largest * f);
+  if (!training || frozen > 0) {
+    const std::size_t size = training ? largest_frozen : largest;
+    ping_pong[0] = detail::take(&end, size * f);
+    ping_pong[1] = detail::take(&end, size * f);
   }
   std::size_t current = kNoBuffer;  // where the running activation lives
   for (int i = 0; i < spec.layer_count; ++i) {
@@ -310,12 +336,12 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
         (l.kind == LayerKind::dropout && !training)) {
       lp.in_place = true;
       lp.output_offset = current;
-    } else if (training) {
+    } else if (training && i >= frozen) {
       lp.output_offset = detail::take(&end, size * f);
     } else {
       lp.output_offset = current == ping_pong[0] ? ping_pong[1] : ping_pong[0];
     }
-    if (training && l.kind == LayerKind::dropout) lp.mask_offset = detail::take(&end, size * f);
+    if (training && i >= frozen && l.kind == LayerKind::dropout) lp.mask_offset = detail::take(&end, size * f);
     current = lp.output_offset;
   }
 
@@ -332,12 +358,13 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     const LayerSpec& l = spec.layers[i];
     const LayerPlan& lp = p.layers[i];
     GemmNeeds layer{};
+    const bool trains = training && i >= frozen;
     if (l.kind == LayerKind::dense) {
-      layer = training ? dense_gemm_needs(options.batch, lp.input.size(), l.units, w)
-                       : gemm_needs(options.batch, l.units, lp.input.size(), w);
+      layer = trains ? dense_gemm_needs(options.batch, lp.input.size(), l.units, w)
+                     : gemm_needs(options.batch, l.units, lp.input.size(), w);
     } else if (l.kind == LayerKind::conv2d) {
       const ConvGeometry g = conv_geometry(l, lp.input, options.batch);
-      layer = training                                  ? conv2d_gemm_needs(g, w)
+      layer = trains                                    ? conv2d_gemm_needs(g, w)
               : lp.transformed_filters != kNoBuffer ? conv2d_forward_transformed_needs(g, w)
                                                     : conv2d_forward_needs(g, w);
     }
