@@ -207,6 +207,26 @@ class WithData(unittest.TestCase):
         self.assertIn("namespace nano_model", text)
         self.assertIn("fixnet::Int8Parameters kParameters", text)
 
+    def test_a_resumed_training_equals_an_unbroken_one(self):
+        whole = os.path.join(self.tmp.name, "whole.fxn")
+        resumed = os.path.join(self.tmp.name, "resumed.fxn")
+        state = os.path.join(self.tmp.name, "state.fxs")
+        r = run("train", "--model", "nano", "--data", DATA, "--steps", "60", "--out", whole)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("train", "--model", "nano", "--data", DATA, "--steps", "30", "--save-state", state)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("train", "--model", "nano", "--data", DATA, "--steps", "60", "--resume", state, "--out", resumed)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("resuming %s at step 30" % state, r.stdout)
+        with open(whole, "rb") as a, open(resumed, "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        r = run("train", "--model", "nano", "--data", DATA, "--steps", "60", "--resume", state, "--seed", "3")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--seed does not apply to --resume", r.stderr)
+        r = run("train", "--model", "micro", "--data", DATA, "--steps", "60", "--resume", state)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("it holds a different architecture than this model", r.stderr)
+
     def test_out_to_a_missing_directory_fails_without_leaving_a_file(self):
         target = os.path.join(self.tmp.name, "no-such-dir", "m.fxn")
         r = run("train", "--model", "softmax", "--data", DATA, "--steps", "5", "--out", target)

@@ -374,8 +374,8 @@ TEST_CASE("bad int8 model files are refused with exact errors") {
     const char* message;
   };
   const Edit edits[] = {
-      {"version 3", [](auto& f, auto, auto) { f[4] = 3; },
-       "model file: unsupported format version (this build reads versions 1 and 2)"},
+      {"version 4", [](auto& f, auto, auto) { f[4] = 4; },
+       "model file: unsupported format version (this build reads versions 1 to 3)"},
       {"truncated", [](auto& f, auto, auto) { f.resize(f.size() - 4); },
        "model file: shorter than its architecture needs (truncated)"},
       {"oversized", [](auto& f, auto, auto) { f.resize(f.size() + 4); }, "model file: bytes continue past the checksum"},

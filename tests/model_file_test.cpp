@@ -77,8 +77,8 @@ TEST_CASE("truncated, extended, foreign and future files are refused with the ex
   foreign[0] = 'P';
   CHECK(load_error(foreign) == "model file: not a fixnet model file (bad magic)");
   std::vector<std::uint8_t> future = file;
-  future[4] = 3;
-  CHECK(load_error(future) == "model file: unsupported format version (this build reads versions 1 and 2)");
+  future[4] = 4;
+  CHECK(load_error(future) == "model file: unsupported format version (this build reads versions 1 to 3)");
 }
 
 TEST_CASE("every flipped byte is refused; in the parameters, by the checksum") {
@@ -112,4 +112,111 @@ TEST_CASE("a file for another architecture is refused") {
   stride.layers[0].stride_h = stride.layers[0].stride_w = 2;
   Built d(stride);
   CHECK(load_model_file(file.data(), file.size(), &d.model).code == Error::architecture_mismatch);
+}
+
+namespace {
+
+// A model of kSmall training with Adam on a small dataset, a few steps in.
+struct Training {
+  Training() : arena(plan(kSmall, options).bytes), order(12) {
+    REQUIRE(model.init(kSmall, options, arena.data(), plan(kSmall, options).bytes).ok());
+    Rng init(5);
+    model.initialize_parameters(init);
+    for (int i = 0; i < 12 * 36; ++i) pixels[i] = std::uint8_t(i * 37);
+    for (int i = 0; i < 12; ++i) labels[i] = std::uint8_t(i % 3);
+    data = Dataset{pixels, labels, 12, 6, 6};
+    REQUIRE(batches.init(data, order.data(), order.size(), &rng).ok());
+  }
+  void steps(int count) {
+    OptimizerSettings adam;
+    adam.kind = OptimizerKind::adam;
+    adam.learning_rate = 0.01f;
+    for (int i = 0; i < count; ++i) {
+      REQUIRE(batches.next(2, model.input_buffer(), model.label_buffer()).ok());
+      REQUIRE(model.train_step(model.input_buffer(), model.label_buffer(), 2, adam, rng, nullptr).ok());
+    }
+  }
+  std::vector<std::uint8_t> state() {
+    std::vector<std::uint8_t> bytes(training_state_size(kSmall, model.optimizer_state_count(), 12));
+    std::size_t written = 0;
+    REQUIRE(write_training_state(model, rng, &batches, bytes.data(), bytes.size(), &written).ok());
+    REQUIRE(written == bytes.size());
+    return bytes;
+  }
+  PlanOptions options{2, OptimizerKind::adam};
+  fixnet_test::TestArena arena;
+  Model model;
+  Rng rng{9};
+  std::uint8_t pixels[12 * 36], labels[12];
+  Dataset data;
+  std::vector<std::int32_t> order;
+  BatchIterator batches;
+};
+
+}  // namespace
+
+TEST_CASE("a training state resumes training bit for bit: parameters, Adam, generator, minibatch order") {
+  Training unbroken;
+  unbroken.steps(9);  // crosses epochs (6 batches of 2 per epoch)
+  Training first;
+  first.steps(4);
+  const std::vector<std::uint8_t> saved = first.state();
+  CHECK(saved[4] == 3);
+  ModelSpec spec;
+  Precision precision = Precision::int8;
+  REQUIRE(read_model_spec(saved.data(), saved.size(), &spec, &precision).ok());
+  CHECK(precision == Precision::float32);
+  Training second;  // another generator and order until the state is loaded
+  second.rng.reseed(123);
+  REQUIRE(load_training_state(saved.data(), saved.size(), &second.model, &second.rng, &second.batches).ok());
+  CHECK(second.model.steps() == 4);
+  second.steps(5);
+  CHECK(second.state() == unbroken.state());
+  // The state's parameters load as a model file's.
+  Built b(kSmall);
+  REQUIRE(load_model_file(saved.data(), saved.size(), &b.model).ok());
+  CHECK(std::memcmp(b.model.parameters(), first.model.parameters(), first.model.parameter_count() * 4) == 0);
+}
+
+TEST_CASE("bad training states are refused with exact errors, the model untouched") {
+  Training t;
+  t.steps(3);
+  const std::vector<std::uint8_t> good = t.state();
+  const std::size_t optimizer = 24 + 32 * 6 + 8 + 4 * (18 + 2 + 18 * 3 + 3);
+  auto reseal = [](std::vector<std::uint8_t>& f) {
+    const std::uint32_t crc = crc32(f.data(), f.size() - 4);
+    for (int i = 0; i < 4; ++i) f[f.size() - 4 + std::size_t(i)] = std::uint8_t(crc >> (8 * i));
+  };
+  auto error = [&](std::vector<std::uint8_t> f) {
+    Training target;
+    return std::string(load_training_state(f.data(), f.size(), &target.model, &target.rng, &target.batches).message);
+  };
+  std::vector<std::uint8_t> f = good;
+  f.resize(f.size() - 8);
+  CHECK(error(f) == "training state: shorter than its fields say (truncated)");
+  f = good;
+  f.push_back(0);
+  CHECK(error(f) == "model file: bytes continue past the checksum");
+  f = good;
+  f[optimizer] = 7;
+  reseal(f);
+  CHECK(error(f) == "training state: unknown optimizer");
+  f = good;
+  f[optimizer] = 1;  // gradient descent keeps no state: the state's count no longer fits
+  reseal(f);
+  CHECK(error(f) == "training state: optimizer state does not match the trainable parameters");
+  f = good;
+  const std::size_t order = f.size() - 4 - 4 * 12 - 12;
+  f[order] = 13;  // position past the 12 examples
+  reseal(f);
+  CHECK(error(f) == "training state: minibatch position out of range");
+  f = good;
+  f[order + 12] = 12;  // an index that is no example
+  reseal(f);
+  CHECK(error(f) == "batches: an index of the order is not an example");
+  // Another optimizer in the model than in the state.
+  Built inference(kSmall);
+  Rng rng;
+  CHECK(std::string(load_training_state(good.data(), good.size(), &inference.model, &rng, nullptr).message) ==
+        "training state: another optimizer or other frozen layers than this model's");
 }

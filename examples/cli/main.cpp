@@ -11,6 +11,7 @@ const char* kUsage =
     "usage:\n"
     "  fixnet-mnist train --model softmax|cnn|micro|nano [--data DIR] [--steps N] [--batch N]\n"
     "                     [--lr X] [--keep-prob X] [--seed N] [--out FILE] [--threads N]\n"
+    "                     [--save-state FILE] [--resume FILE]\n"
     "  fixnet-mnist eval --model-file FILE [--data DIR] [--threads N] [--predictions FILE]\n"
     "  fixnet-mnist classify --model-file FILE [--threads N] IMAGE...\n"
     "  fixnet-mnist quantize --model-file FILE --out FILE [--calibration N] [--data DIR] [--threads N]\n"
@@ -22,6 +23,8 @@ const char* kUsage =
     "quantize makes an int8 model (TensorFlow Lite's post-training quantization) calibrated on\n"
     "the first N training images (3000); eval and classify take float and int8 files alike.\n"
     "eval --predictions writes a line per test digit: INDEX LABEL PREDICTED LOGIT...\n"
+    "train --save-state writes the whole training state (optimizer, generator, minibatch order);\n"
+    "train --resume carries on from one to --steps exactly as an unbroken run would.\n"
     "export writes a C++ header with the model's spec and parameters, for firmware.\n"
     "--data DIR holds the four MNIST files (raw or .gz); without it $MNIST_DIR, then data/mnist.\n"
     "classify reads PNG, JPEG, BMP or PGM images of a digit and prints PATH<TAB>DIGIT<TAB>PROBABILITY.\n";
@@ -57,7 +60,9 @@ int main(int argc, char** argv) {
     int (*run)(const Args&);
   };
   const Command commands[] = {
-      {"train", {"model", "data", "steps", "batch", "lr", "keep-prob", "seed", "out", "threads"}, train_command},
+      {"train",
+       {"model", "data", "steps", "batch", "lr", "keep-prob", "seed", "out", "threads", "save-state", "resume"},
+       train_command},
       {"eval", {"model-file", "data", "threads", "predictions"}, eval_command},
       {"classify", {"model-file", "threads"}, classify_command},
       {"quantize", {"model-file", "out", "calibration", "data", "threads"}, quantize_command},

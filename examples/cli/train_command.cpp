@@ -57,7 +57,10 @@ int train_command(const Args& args) {
     return usage_error("--keep-prob applies only to a model with dropout (cnn)");
   }
   recipe.optimizer.learning_rate = float(lr);
-  const std::string out_path = args.text("out", "");
+  const std::string out_path = args.text("out", ""), resume = args.text("resume", ""),
+                    save_state = args.text("save-state", "");
+  if (!resume.empty() && args.has("seed"))
+    return usage_error("--seed does not apply to --resume (the training state holds the generator)");
 
   fixnet_host::MnistData data;
   if (!fixnet_host::load_mnist(fixnet_host::mnist_directory(args.text("data", "")), data, error)) {
@@ -97,11 +100,26 @@ int train_command(const Args& args) {
   std::vector<std::int32_t> order(std::size_t(data.train.count));
   fixnet::BatchIterator batches;
   s = batches.init(data.train, order.data(), order.size(), &rng);
+  if (s.ok() && !resume.empty()) {  // carry on exactly where the saved run stopped
+    std::vector<std::uint8_t> state;
+    if (!fixnet_host::read_file(resume, state, error)) {
+      report_error(error);
+      return kExitFailure;
+    }
+    s = fixnet::load_training_state(state.data(), state.size(), &model, &rng, &batches);
+    if (!s.ok()) {
+      report_error(resume + ": " + s.message);
+      return kExitFailure;
+    }
+    if (model.steps() > steps) return usage_error("the training state is past --steps already");
+    std::printf("fixnet: resuming %s at step %lld\n", resume.c_str(), (long long)model.steps());
+  }
+  const long long first_step = model.steps();
 
-  Progress progress(steps, int(batch));
+  Progress progress(steps - first_step, int(batch));
   float* images = model.input_buffer();
   std::uint8_t* labels = model.label_buffer();
-  for (long long step = 0; step < steps && s.ok(); ++step) {
+  for (long long step = first_step; step < steps && s.ok(); ++step) {
     s = batches.next(int(batch), images, labels);
     if (!s.ok()) break;
     if (step % 100 == 0) {  // the tutorial's report: this batch, dropout off, before the step
@@ -120,7 +138,7 @@ int train_command(const Args& args) {
       report_error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a smaller --lr");
       return kExitFailure;
     }
-    progress.update(step + 1);
+    progress.update(step + 1 - first_step);
   }
   progress.clear();
   if (!s.ok()) {
@@ -136,7 +154,19 @@ int train_command(const Args& args) {
     return kExitFailure;
   }
   std::printf("test accuracy %g\n", double(correct) / data.test.count);
-  std::printf("fixnet: trained in %.1f s (%.0f images/s)\n", seconds, double(steps) * double(batch) / seconds);
+  std::printf("fixnet: trained in %.1f s (%.0f images/s)\n", seconds,
+              double(steps - first_step) * double(batch) / seconds);
+
+  if (!save_state.empty()) {
+    std::vector<std::uint8_t> state(
+        fixnet::training_state_size(model.spec(), model.optimizer_state_count(), std::size_t(data.train.count)));
+    s = fixnet::write_training_state(model, rng, &batches, state.data(), state.size(), nullptr);
+    if (!s.ok() || !fixnet_host::write_file_atomic(save_state, state.data(), state.size(), error)) {
+      report_error(s.ok() ? error : s.message);
+      return kExitFailure;
+    }
+    std::printf("fixnet: training state saved to %s (%zu bytes)\n", save_state.c_str(), state.size());
+  }
 
   if (!out_path.empty()) {
     std::vector<std::uint8_t> file(fixnet::model_file_size(model.spec()));

@@ -19,6 +19,18 @@ Status BatchIterator::init(const Dataset& data, std::int32_t* order, std::size_t
   return ok_status();
 }
 
+Status BatchIterator::restore(int position, int epochs, bool started) {
+  if (order_ == nullptr) return fail(Error::invalid_argument, "batches: not initialised");
+  if (position < 0 || position > data_.count || epochs < 0)
+    return fail(Error::corrupt, "batches: position or epoch count out of range");
+  for (int i = 0; i < data_.count; ++i)
+    if (order_[i] < 0 || order_[i] >= data_.count) return fail(Error::corrupt, "batches: an index of the order is not an example");
+  position_ = position;
+  epochs_ = epochs;
+  started_ = started;
+  return ok_status();
+}
+
 void BatchIterator::shuffle() {  // Fisher-Yates
   for (int i = data_.count - 1; i > 0; --i) {
     const int j = int(rng_->below(std::uint32_t(i) + 1));

@@ -25,6 +25,17 @@ class BatchIterator {
   // Full passes completed over the data.
   int epochs_completed() const { return epochs_; }
 
+  // Where the iteration stands (with the order, to save it and carry on
+  // later): the next example's place in the order, and whether the first
+  // shuffle happened. restore() takes them back after the caller rewrote
+  // the order; every index must be an example of the data.
+  int position() const { return position_; }
+  bool started() const { return started_; }
+  int example_count() const { return data_.count; }
+  const std::int32_t* order() const { return order_; }
+  std::int32_t* mutable_order() { return order_; }
+  Status restore(int position, int epochs, bool started);
+
  private:
   void shuffle();
 

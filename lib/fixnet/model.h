@@ -97,6 +97,13 @@ class Model {
     parameters_changed();
     return external_ ? nullptr : owned_;
   }
+  // Writable trainable parameters [plan().trainable_first, parameter_count())
+  // when the model holds them (null for inference on external parameters);
+  // marks them changed as mutable_parameters() does.
+  float* mutable_trainable_parameters() {
+    parameters_changed();
+    return owned_ == nullptr ? nullptr : owned_ + (plan_.trainable_first - owned_first_);
+  }
   // Tells the model its parameters were written through a pointer kept from
   // an earlier mutable_parameters().
   void parameters_changed() { ++parameters_version_; }

@@ -18,6 +18,13 @@ std::uint32_t get_u32(const std::uint8_t* p) {
   return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16) | (std::uint32_t(p[3]) << 24);
 }
 
+void put_u64(std::uint8_t* p, std::uint64_t v) {
+  put_u32(p, std::uint32_t(v));
+  put_u32(p + 4, std::uint32_t(v >> 32));
+}
+
+std::uint64_t get_u64(const std::uint8_t* p) { return std::uint64_t(get_u32(p)) | (std::uint64_t(get_u32(p + 4)) << 32); }
+
 std::uint32_t float_bits(float f) {
   std::uint32_t u;
   std::memcpy(&u, &f, 4);
@@ -113,6 +120,69 @@ void int8_view(const std::uint8_t* p, const ModelSpec& spec, Int8Parameters* vie
 }
 
 
+// Where a training state's parts lie (after its structure was checked).
+struct TrainingStateLayout {
+  ModelSpec spec;
+  std::uint64_t parameters = 0;  // count
+  std::size_t optimizer = 0;     // offset of the optimizer fields
+  OptimizerKind kind = OptimizerKind::none;
+  int frozen = 0;
+  std::uint64_t steps = 0, state_floats = 0;
+  std::size_t rng = 0;           // offset of the generator
+  std::uint32_t examples = 0;
+  std::size_t order = 0;         // offset of position, epochs, started, order
+};
+
+// Checks a training state's structure (sizes, checksum, architecture,
+// optimizer, counts) without trusting any count before the bytes hold it.
+Status training_state_layout(const std::uint8_t* p, std::size_t size, std::size_t records, TrainingStateLayout* t) {
+  const auto truncated = fail(Error::truncated, "training state: shorter than its fields say (truncated)");
+  if (size < records + 8) return truncated;
+  t->parameters = get_u64(p + records);
+  std::uint64_t at = records + 8;
+  if (t->parameters > (size - at) / 4) return truncated;
+  at += 4 * t->parameters;
+  t->optimizer = std::size_t(at);
+  if (size - at < 24) return truncated;
+  const std::uint32_t kind = get_u32(p + at), frozen = get_u32(p + at + 4);
+  t->steps = get_u64(p + at + 8);
+  t->state_floats = get_u64(p + at + 16);
+  at += 24;
+  if (t->state_floats > (size - at) / 4) return truncated;
+  at += 4 * t->state_floats;
+  t->rng = std::size_t(at);
+  if (size - at < 20) return truncated;
+  t->examples = get_u32(p + at + 16);
+  at += 20;
+  t->order = std::size_t(at);
+  if (t->examples > 0) {
+    if ((size - at) / 4 < 3 || t->examples > (size - at) / 4 - 3) return truncated;
+    at += 12 + 4 * std::uint64_t(t->examples);
+  }
+  if (size - at < 4) return truncated;
+  if (size - at > 4) return fail(Error::oversized, "model file: bytes continue past the checksum");
+  if (crc32(p, size - 4) != get_u32(p + size - 4))
+    return fail(Error::corrupt, "model file: checksum mismatch (the file is corrupted)");
+  t->spec = decode_spec(p, get_u32(p + 20));
+  if (!validate(t->spec).ok()) return fail(Error::corrupt, "model file: the recorded architecture is not a valid network");
+  if (spec_parameter_count(t->spec) != t->parameters)
+    return fail(Error::corrupt, "model file: parameter count does not match the architecture");
+  if (kind != std::uint32_t(OptimizerKind::gradient_descent) && kind != std::uint32_t(OptimizerKind::adam))
+    return fail(Error::corrupt, "training state: unknown optimizer");
+  t->kind = static_cast<OptimizerKind>(kind);
+  if (frozen > std::uint32_t(t->spec.layer_count)) return fail(Error::corrupt, "training state: more frozen layers than layers");
+  t->frozen = int(frozen);
+  const Plan plan_of_state = plan(t->spec, PlanOptions{1, t->kind, 1, false, Precision::float32, t->frozen});
+  if (!plan_of_state.status.ok()) return fail(Error::corrupt, "training state: its optimizer and frozen layers cannot train");
+  if (t->state_floats !=
+      optimizer_state_per_parameter(t->kind) * (plan_of_state.parameter_count - plan_of_state.trainable_first))
+    return fail(Error::corrupt, "training state: optimizer state does not match the trainable parameters");
+  if (t->steps > (std::uint64_t(1) << 62)) return fail(Error::corrupt, "training state: step count out of range");
+  if (t->examples > 0 && (get_u32(p + t->order) > t->examples || get_u32(p + t->order + 8) > 1))
+    return fail(Error::corrupt, "training state: minibatch position out of range");
+  return ok_status();
+}
+
 }  // namespace
 
 std::uint32_t crc32(const void* bytes, std::size_t size) {
@@ -185,13 +255,21 @@ Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec, Pre
   if (p == nullptr) return fail(Error::invalid_argument, "model file: null bytes");
   if (std::memcmp(p, "FXNM", 4) != 0) return fail(Error::bad_magic, "model file: not a fixnet model file (bad magic)");
   const std::uint32_t version = get_u32(p + 4);
-  if (version != kModelFileVersion && version != kInt8ModelFileVersion)
-    return fail(Error::unsupported, "model file: unsupported format version (this build reads versions 1 and 2)");
+  if (version != kModelFileVersion && version != kInt8ModelFileVersion && version != kTrainingStateVersion)
+    return fail(Error::unsupported, "model file: unsupported format version (this build reads versions 1 to 3)");
   if (size < kHeader) return fail(Error::truncated, "model file: header is truncated");
   const std::uint32_t layers = get_u32(p + 20);
   if (layers < 1 || layers > std::uint32_t(kMaxLayers))
     return fail(Error::corrupt, "model file: layer count is not 1..16 (corrupted)");
   const std::size_t records = kHeader + kLayerRecord * layers;
+  if (version == kTrainingStateVersion) {
+    TrainingStateLayout t;
+    const Status s = training_state_layout(p, size, records, &t);
+    if (!s.ok()) return s;
+    *spec = t.spec;
+    if (precision != nullptr) *precision = Precision::float32;
+    return ok_status();
+  }
   if (version == kModelFileVersion) {
     if (size < records + 8) return fail(Error::truncated, "model file: architecture is truncated");
     const std::uint8_t* q = p + records;
@@ -228,6 +306,89 @@ Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec, Pre
   if (!values.ok()) return fail(Error::corrupt, values.message);
   *spec = s;
   if (precision != nullptr) *precision = Precision::int8;
+  return ok_status();
+}
+
+Status write_training_state(const Model& model, const Rng& rng, const BatchIterator* batches, void* out,
+                            std::size_t capacity, std::size_t* written) {
+  const ModelSpec& spec = model.spec();
+  const Plan& plan = model.plan();
+  if (plan.options.optimizer == OptimizerKind::none)
+    return fail(Error::invalid_argument, "training state: the model is not planned for training");
+  const std::size_t state_floats = model.optimizer_state_count();
+  const std::size_t examples = batches != nullptr ? std::size_t(batches->example_count()) : 0;
+  const std::size_t size = training_state_size(spec, state_floats, examples);
+  if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "training state: output buffer too small");
+  auto* p = static_cast<std::uint8_t*>(out);
+  encode_spec(spec, kTrainingStateVersion, p);
+  std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count);
+  put_u64(q, model.parameter_count());
+  q += 8;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerParameters l = model.layer_parameters(i);
+    for (std::size_t k = 0; k < l.weight_count; ++k, q += 4) put_u32(q, float_bits(l.weights[k]));
+    for (std::size_t k = 0; k < l.bias_count; ++k, q += 4) put_u32(q, float_bits(l.bias[k]));
+  }
+  put_u32(q, std::uint32_t(plan.options.optimizer));
+  put_u32(q + 4, std::uint32_t(plan.options.frozen_layers));
+  put_u64(q + 8, std::uint64_t(model.steps()));
+  put_u64(q + 16, state_floats);
+  q += 24;
+  const float* state = model.optimizer_state();
+  for (std::size_t k = 0; k < state_floats; ++k, q += 4) put_u32(q, float_bits(state[k]));
+  put_u64(q, rng.state());
+  put_u64(q + 8, rng.increment());
+  put_u32(q + 16, std::uint32_t(examples));
+  q += 20;
+  if (examples > 0) {
+    put_u32(q, std::uint32_t(batches->position()));
+    put_u32(q + 4, std::uint32_t(batches->epochs_completed()));
+    put_u32(q + 8, batches->started() ? 1u : 0u);
+    q += 12;
+    for (std::size_t k = 0; k < examples; ++k, q += 4) put_u32(q, std::uint32_t(batches->order()[k]));
+  }
+  put_u32(q, crc32(p, std::size_t(q - p)));
+  if (written != nullptr) *written = size;
+  return ok_status();
+}
+
+Status load_training_state(const void* bytes, std::size_t size, Model* model, Rng* rng, BatchIterator* batches) {
+  const auto* p = static_cast<const std::uint8_t*>(bytes);
+  ModelSpec spec;
+  Status s = read_model_spec(bytes, size, &spec);
+  if (!s.ok()) return s;
+  if (get_u32(p + 4) != kTrainingStateVersion) return fail(Error::unsupported, "model file: not a training state");
+  TrainingStateLayout t;
+  s = training_state_layout(p, size, kHeader + kLayerRecord * std::size_t(spec.layer_count), &t);
+  if (!s.ok()) return s;
+  if (model == nullptr || rng == nullptr) return fail(Error::invalid_argument, "training state: null model or generator");
+  if (!same_architecture(spec, model->spec()))
+    return fail(Error::architecture_mismatch, "model file: it holds a different architecture than this model");
+  if (model->plan().options.optimizer != t.kind || model->plan().options.frozen_layers != t.frozen)
+    return fail(Error::architecture_mismatch, "training state: another optimizer or other frozen layers than this model's");
+  if ((t.examples > 0) != (batches != nullptr) || (batches != nullptr && std::uint32_t(batches->example_count()) != t.examples))
+    return fail(Error::architecture_mismatch, "training state: its minibatch order does not fit this data");
+  if (batches != nullptr) {  // the order first: a bad index leaves the model untouched
+    std::int32_t* order = batches->mutable_order();
+    for (std::uint32_t k = 0; k < t.examples; ++k) order[k] = std::int32_t(get_u32(p + t.order + 12 + 4 * std::size_t(k)));
+    s = batches->restore(int(get_u32(p + t.order)), int(get_u32(p + t.order + 4)), get_u32(p + t.order + 8) == 1);
+    if (!s.ok()) return s;
+  }
+  // Parameters (the frozen layers' too when the model holds them, else only
+  // the trainable ones), then the optimizer.
+  const std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count) + 8;
+  std::size_t first = 0;
+  float* params = model->mutable_parameters();
+  if (params == nullptr) {
+    first = model->plan().trainable_first;
+    params = model->mutable_trainable_parameters();
+    if (params == nullptr) return fail(Error::invalid_argument, "model file: the model cannot take parameters");
+  }
+  for (std::size_t i = first; i < model->parameter_count(); ++i) params[i - first] = bits_float(get_u32(q + 4 * i));
+  float* state = model->mutable_optimizer_state();
+  for (std::size_t k = 0; k < t.state_floats; ++k) state[k] = bits_float(get_u32(p + t.optimizer + 24 + 4 * k));
+  model->restore_optimizer(std::int64_t(t.steps));
+  rng->restore(get_u64(p + t.rng), get_u64(p + t.rng + 8));
   return ok_status();
 }
 

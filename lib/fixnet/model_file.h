@@ -32,14 +32,30 @@
 //   last          4      CRC-32 of all bytes before it
 // Every field of version 2 is 4-byte aligned.
 //
+// Version 3 (a training state, to carry on training exactly where it stopped):
+//   0             32+32L+4P  version 1's header, architecture and parameters
+//                            (parameter count included), version 3
+//   then          4      u32 optimizer (1 gradient descent, 2 Adam)
+//                 4      u32 frozen layers
+//                 8      u64 completed optimizer steps
+//                 8      u64 S, floats of optimizer state
+//                 4S     the state, per trainable parameter (Adam: m, then v)
+//                 16     u64 generator state, u64 increment
+//                 4      u32 E, examples of the minibatch order (0: none)
+//                 12+4E  when E > 0: u32 position, u32 epochs, u32 started
+//                        (0 or 1), then the order, E u32 example indices
+//   last          4      CRC-32 of all bytes before it
+//
 // Initializers are not recorded: they do not change what a trained model computes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "fixnet/batches.h"
 #include "fixnet/int8_model.h"
 #include "fixnet/model.h"
+#include "fixnet/random.h"
 #include "fixnet/spec.h"
 #include "fixnet/status.h"
 
@@ -47,6 +63,7 @@ namespace fixnet {
 
 constexpr std::uint32_t kModelFileVersion = 1;      // float models
 constexpr std::uint32_t kInt8ModelFileVersion = 2;  // int8 models
+constexpr std::uint32_t kTrainingStateVersion = 3;  // float models with their training state
 
 // Floats of weights and biases `spec` has (which must be valid).
 constexpr std::size_t spec_parameter_count(const ModelSpec& spec) {
@@ -76,6 +93,12 @@ constexpr std::size_t int8_model_file_size(const ModelSpec& spec) {
   return size;
 }
 
+// The size in bytes of a training state of `spec` (which must be valid) with
+// `state_floats` of optimizer state and a minibatch order of `examples`.
+constexpr std::size_t training_state_size(const ModelSpec& spec, std::size_t state_floats, std::size_t examples) {
+  return model_file_size(spec) + 4 + 4 + 8 + 8 + 4 * state_floats + 16 + 4 + (examples > 0 ? 12 + 4 * examples : 0);
+}
+
 // Writes `model`'s architecture and parameters to out[0, model_file_size(spec)).
 Status write_model_file(const Model& model, void* out, std::size_t capacity, std::size_t* written);
 // The same for an int8 model, to out[0, int8_model_file_size(spec)).
@@ -87,10 +110,21 @@ Status write_model_file(const Int8Model& model, void* out, std::size_t capacity,
 // (when not null) its precision. Int8 files must be 4-byte aligned in memory.
 Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec, Precision* precision = nullptr);
 
+// Writes a training state: `model`'s parameters and optimizer, `rng` and
+// (when not null) where `batches` stands, to out[0, training_state_size).
+Status write_training_state(const Model& model, const Rng& rng, const BatchIterator* batches, void* out,
+                            std::size_t capacity, std::size_t* written);
+
+// Checks a training state as read_model_spec does, requires the model's
+// architecture, optimizer and frozen layers (and, for `batches`, an order of
+// its data's examples), and restores all of them: training then goes on
+// as if it had never stopped. `batches` may be null when the state has no order.
+Status load_training_state(const void* bytes, std::size_t size, Model* model, Rng* rng, BatchIterator* batches);
+
 // Checks the file as read_model_spec does, requires the model's architecture,
 // and copies the parameters into `model` (whose optimizer is reset). A float
-// model takes version 1 files, an int8 one (holding its own parameters)
-// version 2.
+// model takes version 1 files (and a training state's parameters), an int8
+// one (holding its own parameters) version 2.
 Status load_model_file(const void* bytes, std::size_t size, Model* model);
 Status load_model_file(const void* bytes, std::size_t size, Int8Model* model);
 

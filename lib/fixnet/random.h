@@ -28,6 +28,15 @@ class Rng {
   // TensorFlow's truncated normal: N(0, stddev^2) resampled until within 2 stddev.
   float truncated_normal(float stddev);
 
+  // The generator's whole state, to save it and carry on later from restore()
+  // (the increment is odd; restore() makes it so).
+  std::uint64_t state() const { return state_; }
+  std::uint64_t increment() const { return increment_; }
+  void restore(std::uint64_t state, std::uint64_t increment) {
+    state_ = state;
+    increment_ = increment | 1u;
+  }
+
  private:
   std::uint64_t state_ = 0;
   std::uint64_t increment_ = 1;
