@@ -54,6 +54,18 @@ TEST_CASE("the CNN plan keeps parameters, gradients and Adam state") {
   CHECK(kCnnTraining.layers[3].needs_input_gradient);
 }
 
+TEST_CASE("inference alternates between the two ends of one region, the largest input plus output") {
+  // The CNN on one image: conv1 writes 25,088 floats at the bottom, pool1
+  // 6,272 at the top, conv2 12,544 at the bottom again; the largest pair is
+  // conv1's output and pool1's, 31,360 floats.
+  const Plan p = plan(mnist::cnn_spec(), PlanOptions{1});
+  const std::size_t bottom = p.layers[0].output_offset;
+  CHECK(p.layers[1].output_offset == bottom);  // ReLU in place
+  CHECK(p.layers[2].output_offset == bottom + (31360 - 6272) * sizeof(float));
+  CHECK(p.layers[3].output_offset == bottom);
+  CHECK(p.layers[5].output_offset == bottom + (31360 - 3136) * sizeof(float));
+}
+
 TEST_CASE("the CNN's plans hold the scratch of its convolutions' unpacked paths") {
   for (const PlanOptions& options : {PlanOptions{50, OptimizerKind::adam, 2}, PlanOptions{1, OptimizerKind::none, 1}}) {
     const Plan p = plan(mnist::cnn_spec(), options);

@@ -312,34 +312,51 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
 
   // Activations. Training keeps every trainable layer's output for the
   // backward pass; inference (and the frozen layers of a training plan)
-  // alternates between two buffers. Element-wise layers and flatten work in
-  // place when their input is in the arena.
-  std::size_t largest = 0, largest_frozen = 0;
+  // alternates between the two ends of one region, each layer reading one
+  // end and writing the other, so the region is the largest input plus
+  // output of a layer. Element-wise layers and flatten work in place when
+  // their input is in the arena.
+  std::size_t largest = 0;  // of the trainable layers' outputs (all layers' in inference)
   for (int i = 0; i < spec.layer_count; ++i) {
     const std::size_t size = batch * std::size_t(p.layers[i].output.size());
     if (size > largest && (!training || i >= frozen)) largest = size;
-    if (size > largest_frozen && i < frozen) largest_frozen = size;
   }
-  std::size_t ping_pong[2] = {kNoBuffer, kNoBuffer};
-  if (!training || frozen > 0) {
-    const std::size_t size = training ? largest_frozen : largest;
-    ping_pong[0] = detail::take(&end, size * f);
-    ping_pong[1] = detail::take(&end, size * f);
+  auto in_place = [&](int i, bool input_in_arena) {
+    const LayerKind kind = spec.layers[i].kind;
+    return kind == LayerKind::flatten || (kind == LayerKind::dropout && (!training || i < frozen)) ||
+           ((kind == LayerKind::relu || kind == LayerKind::dropout) && input_in_arena);
+  };
+  auto floats16 = [](std::size_t floats) { return (floats + 15) / 16 * 16; };  // whole cache lines
+  // The region: the largest input (when in the region) plus output.
+  std::size_t region = 0, resident = 0;  // floats; resident: the running activation's, if in the region
+  bool in_arena = false;
+  for (int i = 0; i < spec.layer_count; ++i) {
+    if (in_place(i, in_arena)) continue;
+    const std::size_t out = floats16(batch * std::size_t(p.layers[i].output.size()));
+    const bool kept = training && i >= frozen;
+    if (!kept && resident + out > region) region = resident + out;
+    resident = kept ? 0 : out;
+    in_arena = true;
   }
+  const std::size_t region_at = region > 0 ? detail::take(&end, region * f) : kNoBuffer;
   std::size_t current = kNoBuffer;  // where the running activation lives
+  int end_of_current = 0;           // 0 outside the region, 1 its bottom, 2 its top
   for (int i = 0; i < spec.layer_count; ++i) {
     const LayerSpec& l = spec.layers[i];
     LayerPlan& lp = p.layers[i];
     const std::size_t size = batch * std::size_t(lp.output.size());
-    const bool elementwise = l.kind == LayerKind::relu || l.kind == LayerKind::dropout;
-    if (l.kind == LayerKind::flatten || (elementwise && current != kNoBuffer) ||
-        (l.kind == LayerKind::dropout && !training)) {
+    if (in_place(i, current != kNoBuffer)) {
       lp.in_place = true;
       lp.output_offset = current;
     } else if (training && i >= frozen) {
       lp.output_offset = detail::take(&end, size * f);
+      end_of_current = 0;
+    } else if (end_of_current == 1) {
+      lp.output_offset = region_at + (region - floats16(size)) * std::size_t(f);
+      end_of_current = 2;
     } else {
-      lp.output_offset = current == ping_pong[0] ? ping_pong[1] : ping_pong[0];
+      lp.output_offset = region_at;
+      end_of_current = 1;
     }
     if (training && i >= frozen && l.kind == LayerKind::dropout) lp.mask_offset = detail::take(&end, size * f);
     current = lp.output_offset;
