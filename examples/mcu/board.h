@@ -8,6 +8,11 @@
 
 namespace mcu {
 
+// The part's RAM and the stack its linker script reserves (cross file
+// properties), for static_asserts that a firmware's buffers fit.
+constexpr std::uint32_t kRamBytes = FIXNET_MCU_RAM_BYTES;
+constexpr std::uint32_t kStackBytes = 16 * 1024;
+
 // Instructions executed since the counter started (SysTick under QEMU's
 // -icount shift=0, where one instruction is one nanosecond of virtual time;
 // 0 on hardware without that mapping). Starts at the first call.

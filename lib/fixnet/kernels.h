@@ -189,6 +189,17 @@ constexpr GemmNeeds conv2d_forward_transformed_needs(const ConvGeometry& g, int 
   return needs;
 }
 
+// The forward product of a convolution without Winograd's method (its
+// packed or direct path alone: conv2d_forward takes the direct one when the
+// scratch holds no transformed filters).
+constexpr GemmNeeds conv2d_direct_forward_needs(const ConvGeometry& g, int workers) {
+  const int taps = g.kernel_h * g.kernel_w;
+  GemmNeeds needs = gemm_needs(g.n * g.output.height * g.output.width, g.output.channels, taps * g.input.channels,
+                               workers);
+  needs.a = max_size(needs.a, conv2d_direct_floats(g));
+  return needs;
+}
+
 // The forward product of a convolution (conv2d_forward), Winograd's
 // transformed filters included.
 constexpr GemmNeeds conv2d_forward_needs(const ConvGeometry& g, int workers) {

@@ -299,8 +299,9 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     if (state > 0) p.optimizer_state = detail::take(&end, state * f);
   }
   // Convolutions by Winograd's method keep their filters transformed until
-  // the parameters change (not with external parameters, which their owner
-  // may change: those are transformed on every pass, in the scratch).
+  // the parameters change. With external parameters (in flash, say) they run
+  // directly instead: the transformed filters would take 64/25 of the
+  // weights in RAM on every pass.
   for (int i = 0; i < spec.layer_count && !options.external_parameters; ++i) {
     LayerPlan& lp = p.layers[i];
     if (spec.layers[i].kind != LayerKind::conv2d) continue;
@@ -383,6 +384,7 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
       const ConvGeometry g = conv_geometry(l, lp.input, options.batch);
       layer = trains                                    ? conv2d_gemm_needs(g, w)
               : lp.transformed_filters != kNoBuffer ? conv2d_forward_transformed_needs(g, w)
+              : options.external_parameters         ? conv2d_direct_forward_needs(g, w)
                                                     : conv2d_forward_needs(g, w);
     }
     needs = max_needs(needs, layer);
