@@ -2,10 +2,13 @@
 // parameters in flash, its arena static), streamed from the host. Prints the
 // test accuracy, the instructions per inference and the memory it uses;
 // with PREDICTIONS, writes each digit's line as `fixnet-mnist eval
-// --predictions` does (int8 logits are the same bits on every build).
-//   fixnet-infer IMAGES LABELS [PREDICTIONS]   (raw IDX files, via semihosting)
+// --predictions` does (int8 logits are the same bits on every build), and
+// with EXPECTED (such a file from the native build) fails unless every line
+// is the same.
+//   fixnet-infer IMAGES LABELS [PREDICTIONS [EXPECTED]]   (raw IDX files, via semihosting)
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <type_traits>
 
 #include "board.h"
@@ -67,11 +70,39 @@ bool classify(const Logit** logits, std::uint64_t* convert, std::uint64_t* infer
   return s.ok();
 }
 
+// 0 when the two files hold the same lines; else prints the first that
+// differs and returns 1.
+int compare_lines(const char* mine, const char* expected) {
+  std::FILE* a = std::fopen(mine, "r");
+  std::FILE* b = std::fopen(expected, "r");
+  if (a == nullptr || b == nullptr) {
+    std::printf("cannot compare %s with %s\n", mine, expected);
+    return 1;
+  }
+  static char line_a[256], line_b[256];
+  int line = 0, status = 0;
+  for (;; ++line) {
+    const bool more_a = std::fgets(line_a, sizeof line_a, a) != nullptr;
+    const bool more_b = std::fgets(line_b, sizeof line_b, b) != nullptr;
+    if (!more_a && !more_b) break;
+    if (more_a != more_b || std::strcmp(line_a, line_b) != 0) {
+      std::printf("line %d differs from the native build's:\n  %s  %s", line + 1, more_a ? line_a : "(none)\n",
+                  more_b ? line_b : "(none)\n");
+      status = 1;
+      break;
+    }
+  }
+  std::fclose(a);
+  std::fclose(b);
+  if (status == 0) std::printf("predictions and logits of all %d digits equal the native build's\n", line);
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::printf("usage: fixnet-infer IMAGES LABELS [PREDICTIONS]\n");
+    std::printf("usage: fixnet-infer IMAGES LABELS [PREDICTIONS [EXPECTED]]\n");
     return 2;
   }
   const fixnet::Status s = init_model(g_model, mcu_model::kParameters);
@@ -115,5 +146,5 @@ int main(int argc, char** argv) {
               (unsigned long)g_instructions[timed / 2], timed, (unsigned long)(total / std::uint64_t(digits.count())),
               (unsigned long)(converting / std::uint64_t(digits.count())));
   mcu::print_memory(std::uint32_t(mcu_model::kParameterBytes), std::uint32_t(sizeof g_arena));
-  return 0;
+  return argc > 4 ? compare_lines(argv[3], argv[4]) : 0;
 }
