@@ -328,6 +328,10 @@ TEST_CASE("int8 models refuse what they cannot run, with exact errors") {
   const GoldenParameters golden;
   Built8 wrong_precision(kGoldenSpec, PlanOptions{1});
   CHECK(std::string(wrong_precision.status.message) == "an Int8Model needs an int8 plan");
+  fixnet_test::TestArena float_arena(plan(kGoldenSpec, int8_options(1)).bytes);
+  Model float_model;
+  CHECK(std::string(float_model.init(kGoldenSpec, int8_options(1), float_arena.data(), plan(kGoldenSpec, int8_options(1)).bytes)
+                        .message) == "a Model needs a float plan");
   Built8 missing(kGoldenSpec, int8_options(1, 1, true));
   CHECK(std::string(missing.status.message) == "external parameters must be given exactly when the plan says so");
   Built8 fresh(kGoldenSpec, int8_options(1));

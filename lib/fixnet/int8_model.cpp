@@ -61,13 +61,8 @@ Status Int8Model::init(const ModelSpec& spec, const PlanOptions& options, void* 
   ready_ = valid_ = false;
   if (options.precision != Precision::int8) return fail(Error::invalid_argument, "an Int8Model needs an int8 plan");
   plan_ = fixnet::plan(spec, options);
-  if (!plan_.status.ok()) return plan_.status;
-  if (arena == nullptr) return fail(Error::invalid_argument, "arena is null");
-  if (reinterpret_cast<std::uintptr_t>(arena) % kArenaAlignment != 0)
-    return fail(Error::invalid_argument, "arena must be 64-byte aligned");
-  if (arena_bytes < plan_.bytes) return fail(Error::arena_too_small, "arena is smaller than the plan's bytes");
-  if (options.external_parameters != (external != nullptr))
-    return fail(Error::invalid_argument, "external parameters must be given exactly when the plan says so");
+  const Status checked = check_arena(plan_, arena, arena_bytes, external != nullptr);
+  if (!checked.ok()) return checked;
   if (external != nullptr) {
     const Status s = validate_int8_parameters(spec, *external);
     if (!s.ok()) return s;

@@ -56,14 +56,10 @@ void for_image_groups(const Parallel& parallel, const PoolGeometry& g, F f) {
 Status Model::init(const ModelSpec& spec, const PlanOptions& options, void* arena, std::size_t arena_bytes,
                    const float* external_parameters) {
   ready_ = false;
+  if (options.precision != Precision::float32) return fail(Error::invalid_argument, "a Model needs a float plan");
   plan_ = fixnet::plan(spec, options);
-  if (!plan_.status.ok()) return plan_.status;
-  if (arena == nullptr) return fail(Error::invalid_argument, "arena is null");
-  if (reinterpret_cast<std::uintptr_t>(arena) % kArenaAlignment != 0)
-    return fail(Error::invalid_argument, "arena must be 64-byte aligned");
-  if (arena_bytes < plan_.bytes) return fail(Error::arena_too_small, "arena is smaller than the plan's bytes");
-  if (options.external_parameters != (external_parameters != nullptr))
-    return fail(Error::invalid_argument, "external parameters must be given exactly when the plan says so");
+  const Status s = check_arena(plan_, arena, arena_bytes, external_parameters != nullptr);
+  if (!s.ok()) return s;
 
   bytes_ = static_cast<std::uint8_t*>(arena);
   std::memset(bytes_, 0, plan_.bytes);

@@ -392,17 +392,33 @@ Status load_training_state(const void* bytes, std::size_t size, Model* model, Rn
   return ok_status();
 }
 
+namespace {
+
+// What both loaders check: a sound file of the model's precision and
+// architecture, for a model that exists.
+Status check_loadable(const void* bytes, std::size_t size, Precision wanted, const ModelSpec* architecture,
+                      ModelSpec* spec) {
+  Precision precision;
+  const Status s = read_model_spec(bytes, size, spec, &precision);
+  if (!s.ok()) return s;
+  if (precision != wanted)
+    return fail(Error::unsupported, wanted == Precision::int8
+                                        ? "model file: it holds a float model (quantize it for an Int8Model)"
+                                        : "model file: it holds an int8 model (load it into an Int8Model)");
+  if (architecture == nullptr) return fail(Error::invalid_argument, "model file: the model cannot take parameters");
+  if (!same_architecture(*spec, *architecture))
+    return fail(Error::architecture_mismatch, "model file: it holds a different architecture than this model");
+  return ok_status();
+}
+
+}  // namespace
+
 Status load_model_file(const void* bytes, std::size_t size, Model* model) {
   ModelSpec spec;
-  Precision precision;
-  const Status s = read_model_spec(bytes, size, &spec, &precision);
+  const Status s = check_loadable(bytes, size, Precision::float32, model ? &model->spec() : nullptr, &spec);
   if (!s.ok()) return s;
-  if (precision != Precision::float32)
-    return fail(Error::unsupported, "model file: it holds an int8 model (load it into an Int8Model)");
-  if (model == nullptr || model->mutable_parameters() == nullptr)
+  if (model->mutable_parameters() == nullptr)
     return fail(Error::invalid_argument, "model file: the model cannot take parameters");
-  if (!same_architecture(spec, model->spec()))
-    return fail(Error::architecture_mismatch, "model file: it holds a different architecture than this model");
   const std::uint8_t* q = static_cast<const std::uint8_t*>(bytes) + kHeader + kLayerRecord * std::size_t(spec.layer_count) + 8;
   float* params = model->mutable_parameters();
   for (std::size_t i = 0; i < model->parameter_count(); ++i, q += 4) params[i] = bits_float(get_u32(q));
@@ -412,14 +428,8 @@ Status load_model_file(const void* bytes, std::size_t size, Model* model) {
 
 Status load_model_file(const void* bytes, std::size_t size, Int8Model* model) {
   ModelSpec spec;
-  Precision precision;
-  const Status s = read_model_spec(bytes, size, &spec, &precision);
+  const Status s = check_loadable(bytes, size, Precision::int8, model ? &model->spec() : nullptr, &spec);
   if (!s.ok()) return s;
-  if (precision != Precision::int8)
-    return fail(Error::unsupported, "model file: it holds a float model (quantize it for an Int8Model)");
-  if (model == nullptr) return fail(Error::invalid_argument, "model file: the model cannot take parameters");
-  if (!same_architecture(spec, model->spec()))
-    return fail(Error::architecture_mismatch, "model file: it holds a different architecture than this model");
   Int8Parameters view;
   int8_view(static_cast<const std::uint8_t*>(bytes), spec, &view);
   Dims d = spec.input;

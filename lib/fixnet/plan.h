@@ -203,6 +203,20 @@ constexpr void plan_int8(Plan& p) {
 
 }  // namespace detail
 
+// Checks a plan's arena for a model's init: the plan valid, the arena
+// kArenaAlignment-aligned and at least p.bytes long, external parameters
+// given exactly when the plan says so.
+inline Status check_arena(const Plan& p, const void* arena, std::size_t arena_bytes, bool external_given) {
+  if (!p.status.ok()) return p.status;
+  if (arena == nullptr) return fail(Error::invalid_argument, "arena is null");
+  if (reinterpret_cast<std::uintptr_t>(arena) % kArenaAlignment != 0)
+    return fail(Error::invalid_argument, "arena must be 64-byte aligned");
+  if (arena_bytes < p.bytes) return fail(Error::arena_too_small, "arena is smaller than the plan's bytes");
+  if (p.options.external_parameters != external_given)
+    return fail(Error::invalid_argument, "external parameters must be given exactly when the plan says so");
+  return ok_status();
+}
+
 // Lays out every buffer of `spec` used as `options` says.
 constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
   Plan p;
