@@ -794,8 +794,12 @@ void int8_pack_weights(const ConvGeometry& g, const std::int8_t* w, const Int8Ou
       }
     // Vector kernels that take x + 128 for x - zero point subtract (zero point + 128) * sum(w).
     const bool folds = int8::kKernel == int8::Kernel::avx512_vnni;
+    if (f >= filters) {
+      bias[f] = 0;
+      continue;
+    }
     const std::int64_t folded = out.bias[f] - (folds ? (out.input_zero_point + 128) * sum : 0);
-    bias[f] = f < filters ? std::int32_t(std::uint32_t(folded)) : 0;  // modulo 2^32, as the sums
+    bias[f] = std::int32_t(std::uint32_t(folded));  // modulo 2^32, as the sums
   }
 }
 
