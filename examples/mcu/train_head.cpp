@@ -19,7 +19,7 @@
 
 namespace {
 
-constexpr int kDefaultSteps = 20000;
+constexpr int kDefaultSteps = 30000;
 constexpr float kLearningRate = 0.05f;
 
 // The learning rate of step `step` of `steps`: stepped down twice.
