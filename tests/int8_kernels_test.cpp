@@ -235,7 +235,7 @@ TEST_CASE("int8 convolutions: the fast kernel gives the reference's bits on awkw
       {{4, 4, 16}, 64, 1, 1, 1, Padding::valid, 2}, {{14, 14, 32}, 64, 5, 5, 1, Padding::same, 1},
       {{28, 28, 1}, 4, 5, 5, 2, Padding::same, 1}, {{7, 7, 8}, 16, 3, 3, 1, Padding::same, 2},
       {{3, 3, 70}, 10, 3, 3, 1, Padding::valid, 1},  // a single output position
-      {{30, 2, 2}, 5, 4, 1, 1, Padding::same, 1},
+      {{30, 2, 2}, 5, 4, 1, 1, Padding::same, 1},   {{28, 28, 1}, 4, 4, 4, 2, Padding::same, 1},
   };
   std::uint64_t seed = 100;
   for (const Case& c : cases) {

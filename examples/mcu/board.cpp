@@ -19,6 +19,9 @@ volatile std::uint32_t& systick(std::uint32_t offset) {
 }
 constexpr std::uint32_t kControl = 0x0, kReload = 0x4, kCurrent = 0x8;
 constexpr std::uint32_t kPeriod = 1u << 24;
+// The System Control Block's ICSR: PENDSTSET, a SysTick interrupt pending.
+volatile std::uint32_t& interrupt_control() { return *reinterpret_cast<volatile std::uint32_t*>(0xE000ED04u); }
+constexpr std::uint32_t kSysTickPending = 1u << 26;
 
 volatile std::uint32_t g_wraps = 0;
 bool g_started = false;
@@ -36,10 +39,15 @@ std::uint64_t instructions() {
     }  // until the first reload: counting starts from the top
   }
   std::uint32_t wraps, current;
+  bool pending;
   do {
     wraps = g_wraps;
     current = systick(kCurrent);
+    pending = (interrupt_control() & kSysTickPending) != 0;
   } while (wraps != g_wraps);
+  // A wrap whose interrupt is not yet taken is not in g_wraps: a count read
+  // after it (from the top) belongs to the next period.
+  if (pending && current >= kPeriod / 2) ++wraps;
   const std::uint64_t ticks = std::uint64_t(wraps) * kPeriod + (kPeriod - 1 - current);
   return ticks * FIXNET_MCU_NS_PER_TICK;
 }

@@ -524,35 +524,100 @@ inline void widen_quad(std::uint32_t word, std::uint32_t both, std::uint32_t* ev
   *odd = std::uint32_t(__ssub16(high, both));
 }
 
-// The patch of output position `pos` (kernel rows of whole quads), widened
-// to int16 x - zx (padding 0) in col, patch `which` of `interleave`: quad q
-// at col + q * 4 * interleave + which * 4, ordered (x0, x2, x1, x3). Rows
-// inside the image are widened straight from the input; rows cut by its
-// edges go through `row` (their int8 values, zero point outside).
-void widen_patch(const ConvGeometry& g, const std::int8_t* x, std::int32_t zx, int pos, int interleave, int which,
-                 std::int8_t* row, std::int16_t* col) {
-  const int c_in = g.input.channels, run = g.kernel_w * c_in;
-  const int per_image = g.output.height * g.output.width;
-  const int image = pos / per_image, oy = pos % per_image / g.output.width, ox = pos % g.output.width;
-  const int ix0 = ox * g.stride_w - g.pad_left;
-  const int lo = (ix0 < 0 ? -ix0 : 0) * c_in;
-  const int hi = (g.input.width - ix0 < g.kernel_w ? g.input.width - ix0 : g.kernel_w) * c_in;
-  const std::uint32_t both = std::uint32_t(std::uint16_t(zx)) * 0x10001u;
-  const int stride = 4 * interleave;  // int16 from one quad of this patch to the next
+// requantize() of sums[0], sums[step], ... (`count` of them, filters f, f +
+// 1, ...) into y[0, count).
+[[gnu::noinline]] void requantize_all(const Int8Output& out, const std::int32_t* sums, int step, int count, int f,
+                                      std::int8_t* y) {
+  for (int i = 0; i < count; ++i) y[i] = output_value(out, sums[i * step], out.bias, f + i);
+}
+
+// Writes a layer's int8 outputs from its sums as requantize() gives them.
+// Where every multiplier is in [0, 2^31), every shift <= 0 and the high
+// bound 127 (as in every validated model), in fewer instructions: no
+// saturation or left shift can occur, leaving a 32x32 -> 64-bit multiply,
+// its rounding, the rounding right shift and a saturation to int8.
+class OutputWriter {
+ public:
+  OutputWriter(const Int8Output& out, int filters) : out_(out), fast_(out.high == 127) {
+    for (int f = 0; f < filters; ++f) fast_ = fast_ && out.multiplier[f] >= 0 && out.shift[f] <= 0;
+  }
+
+  // Outputs f, f + 1, ... of `count` sums (sums[0], sums[step], ...) into y.
+  void write(const std::int32_t* sums, int step, int count, int f, std::int8_t* y) const {
+    if (!fast_) return requantize_all(out_, sums, step, count, f, y);
+    const std::int32_t zero_point = out_.output_zero_point, low = out_.low;
+    const std::int32_t *bias = out_.bias + f, *multiplier = out_.multiplier + f, *shift = out_.shift + f;
+    for (int i = 0; i < count; ++i, sums += step) {
+      const std::int32_t sum = wrapping_add(*sums, bias[i]);
+      std::uint32_t lo, hi;  // sum * m + 2^30
+      __asm__("smull %0, %1, %2, %3\n\t"
+              "adds %0, %0, #0x40000000\n\t"
+              "adc %1, %1, #0"
+              : "=&r"(lo), "=&r"(hi)
+              : "r"(sum), "r"(multiplier[i])
+              : "cc");
+      const std::int32_t x = std::int32_t((hi << 1) | (lo >> 31));  // fits: m < 2^31
+      const std::int32_t q = __ssat(rounding_divide_by_power_of_two(x, -shift[i]) + zero_point, 8);
+      y[i] = std::int8_t(q < low ? low : q);
+    }
+  }
+
+ private:
+  const Int8Output& out_;
+  bool fast_;
+};
+
+// A layer's patch geometry, computed once: kernel rows of `run` values
+// (whole quads), `row_values` apart in the input.
+struct PatchWalk {
+  const std::int8_t* x;
+  int c_in, run, kernel_h, height, width, kernel_w, out_width, per_image, stride_h, stride_w, pad_top, pad_left;
+  std::ptrdiff_t row_values;
+  std::int32_t zx;
+  std::uint32_t both;  // zx in both halves
+};
+
+PatchWalk patch_walk(const ConvGeometry& g, const std::int8_t* x, std::int32_t zx) {
+  const int c_in = g.input.channels;
+  return PatchWalk{x, c_in, g.kernel_w * c_in, g.kernel_h, g.input.height, g.input.width, g.kernel_w,
+                   g.output.width, g.output.height * g.output.width, g.stride_h, g.stride_w, g.pad_top, g.pad_left,
+                   std::ptrdiff_t(g.input.width) * c_in, zx, std::uint32_t(std::uint16_t(zx)) * 0x10001u};
+}
+
+// Widens the `quads` quads at `in` into col, one quad every `stride` int16.
+inline std::int16_t* widen_row(const std::int8_t* in, int quads, std::uint32_t both, int stride, std::int16_t* col) {
+  for (int q = 0; q < quads; ++q, in += 4, col += stride) {
+    std::uint32_t even, odd;
+    widen_quad(load32(in), both, &even, &odd);
+    std::memcpy(col, &even, 4);
+    std::memcpy(col + 2, &odd, 4);
+  }
+  return col;
+}
+
+// The patch of output position `pos` widened to int16 x - zx (padding 0)
+// in col, patch `which` of `interleave`: quad q at col + q * 4 * interleave
+// + which * 4, ordered (x0, x2, x1, x3). Rows inside the image are widened
+// straight from the input; rows cut by its edges go through `row` (their
+// int8 values, zero point outside). Out of line: its loops keep their
+// registers.
+[[gnu::noinline]] void widen_patch(const PatchWalk& k, int pos, int interleave, int which, std::int8_t* row,
+                                   std::int16_t* col) {
+  const int image = pos / k.per_image, oy = pos % k.per_image / k.out_width, ox = pos % k.out_width;
+  const int ix0 = ox * k.stride_w - k.pad_left, iy0 = oy * k.stride_h - k.pad_top;
+  const int lo = (ix0 < 0 ? -ix0 : 0) * k.c_in;
+  const int hi = (k.width - ix0 < k.kernel_w ? k.width - ix0 : k.kernel_w) * k.c_in;
+  std::ptrdiff_t at = (std::ptrdiff_t(image) * k.height + iy0) * k.row_values + std::ptrdiff_t(ix0) * k.c_in;
+  const int stride = 4 * interleave, quads = k.run / 4;  // int16 from one quad of this patch to the next
   col += which * 4;
-  for (int ky = 0; ky < g.kernel_h; ++ky, col += run / 4 * stride) {
-    const int iy = oy * g.stride_h + ky - g.pad_top;
-    const std::int8_t* in = x + ((std::ptrdiff_t(image) * g.input.height + iy) * g.input.width + ix0) * c_in;
-    const bool inside = iy >= 0 && iy < g.input.height;
-    if (!inside || lo > 0 || hi < run) {
-      for (int k = 0; k < run; ++k) row[k] = inside && k >= lo && k < hi ? in[k] : std::int8_t(zx);
-      in = row;
-    }
-    for (int k = 0; k < run; k += 4) {
-      std::uint32_t pair[2];
-      widen_quad(load32(in + k), both, &pair[0], &pair[1]);
-      std::memcpy(col + k / 4 * stride, pair, 8);
-    }
+  if (lo == 0 && hi == k.run && iy0 >= 0 && iy0 + k.kernel_h <= k.height) {  // inside the image
+    for (int ky = 0; ky < k.kernel_h; ++ky, at += k.row_values) col = widen_row(k.x + at, quads, k.both, stride, col);
+    return;
+  }
+  for (int ky = 0; ky < k.kernel_h; ++ky, at += k.row_values) {
+    const bool inside = iy0 + ky >= 0 && iy0 + ky < k.height;
+    for (int i = 0; i < k.run; ++i) row[i] = inside && i >= lo && i < hi ? k.x[at + i] : std::int8_t(k.zx);
+    col = widen_row(row, quads, k.both, stride, col);
   }
 }
 
@@ -691,6 +756,7 @@ void arm_dsp_rows(const ConvGeometry& g, const std::int8_t* x, const std::int8_t
   const std::int32_t zx = out.input_zero_point;
   const std::uint32_t both = std::uint32_t(std::uint16_t(zx)) * 0x10001u;
   const std::ptrdiff_t row_values = std::ptrdiff_t(g.input.width) * c_in;
+  const OutputWriter writer(out, filters);
   for (int image = 0; image < g.n; ++image) {
     const std::int8_t* x_image = x + std::ptrdiff_t(image) * g.input.size();
     for (int oy = 0; oy < g.output.height; ++oy) {
@@ -711,7 +777,7 @@ void arm_dsp_rows(const ConvGeometry& g, const std::int8_t* x, const std::int8_t
             row_sums(in + ky * row_values, wr, lo, hi, zx, both, acc);
             for (int f = 0; f < 4; ++f) wr[f] += run;
           }
-          for (int f = 0; f < 4 && f0 + f < filters; ++f) yp[f0 + f] = output_value(out, acc[f], out.bias, f0 + f);
+          writer.write(acc, 1, filters - f0 < 4 ? filters - f0 : 4, f0, yp + f0);
         }
       }
     }
@@ -728,21 +794,30 @@ void arm_dsp_conv2d(const ConvGeometry& g, const std::int8_t* x, const std::int8
   const int positions = g.n * g.output.height * g.output.width, quads = k_all / 4;
   std::int16_t* col = reinterpret_cast<std::int16_t*>(scratch);
   std::int8_t* bytes = reinterpret_cast<std::int8_t*>(scratch) + 16 * quads;
+  const PatchWalk walk = patch_walk(g, x, out.input_zero_point);
+  const OutputWriter writer(out, filters);
+  constexpr int kBlock = 16;
+  std::int32_t block[2 * kBlock + 2];  // sums of filter f, positions p: block[2 * f + p]
   for (int pos = 0; pos < positions; pos += 2) {
     const int count = positions - pos < 2 ? 1 : 2;
-    for (int p = 0; p < count; ++p) widen_patch(g, x, out.input_zero_point, pos + p, count, p, bytes, col);
-    // Two positions meet two filters at a time (an odd last one pairs with
-    // itself, its second sums dropped); a lone one (a dense layer's example)
-    // four, the last four overlapping the group before when the filters are
-    // not a multiple of four.
-    const int group = count == 2 ? 2 : 4;
-    for (int f = 0; f < filters; f += group) {
-      const int f0 = count == 1 && filters >= 4 && f + 4 > filters ? filters - 4 : f;
+    for (int p = 0; p < count; ++p) widen_patch(walk, pos + p, count, p, bytes, col);
+    if (count == 2) {  // two filters at a time (an odd last one pairs with itself), a block of filters' outputs at once
+      for (int fb = 0; fb < filters; fb += kBlock) {
+        const int n = filters - fb < kBlock ? filters - fb : kBlock;
+        for (int f = fb; f < fb + n; f += 2)
+          dot_two_by_two(col, w + std::ptrdiff_t(f) * k_all, f + 1 < filters ? k_all : 0, quads, block + 2 * (f - fb));
+        for (int p = 0; p < 2; ++p) writer.write(block + p, 2, n, fb, y + std::ptrdiff_t(pos + p) * filters + fb);
+      }
+      continue;
+    }
+    // A lone position (a dense layer's example): four filters at a time,
+    // the last four overlapping the group before when the filters are not
+    // a multiple of four.
+    for (int f = 0; f < filters; f += 4) {
+      const int f0 = filters >= 4 && f + 4 > filters ? filters - 4 : f;
       const std::int8_t* wf = w + std::ptrdiff_t(f0) * k_all;
-      std::int32_t sums[4];  // two positions: (0, filter 0), (1, 0), (0, 1), (1, 1); one: filters 0..3
-      if (count == 2) {
-        dot_two_by_two(col, wf, f0 + 1 < filters ? k_all : 0, quads, sums);
-      } else if (filters >= 4) {
+      std::int32_t sums[4];
+      if (filters >= 4) {
         dot_one_by_four(col, wf, k_all, quads, sums);
       } else {  // fewer than four filters in all: one at a time
         for (int j = 0; j < filters; ++j) {
@@ -751,9 +826,7 @@ void arm_dsp_conv2d(const ConvGeometry& g, const std::int8_t* x, const std::int8
           sums[j] = one[0];
         }
       }
-      for (int p = 0; p < count; ++p)
-        for (int j = 0; j < 4 / count && f0 + j < filters; ++j)
-          y[std::ptrdiff_t(pos + p) * filters + f0 + j] = output_value(out, sums[count * j + p], out.bias, f0 + j);
+      writer.write(sums, 1, filters - f0 < 4 ? filters - f0 : 4, f0, y + std::ptrdiff_t(pos) * filters + f0);
     }
   }
 }
