@@ -3,6 +3,7 @@
 // scalar reference, bit for bit, on awkward shapes.
 #include <doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -246,6 +247,44 @@ TEST_CASE("int8 convolutions: the fast kernel gives the reference's bits on awkw
     CAPTURE(c.filters);
     CAPTURE(c.kh);
     check_fast_equals_reference(g, seed += 10);
+  }
+}
+
+TEST_CASE("int8 convolutions requantize as requantize() does at its edges") {
+  // Multipliers 0 and 2^31 - 1, shifts 0 and -31, large biases; then the
+  // same with one left shift, and with a high bound below 127: kernels that
+  // take a shorter path when every filter allows it must hand these layers to
+  // the general one.
+  const std::int32_t multipliers[] = {0, INT32_MAX, 1 << 30, 1518500250, 1 << 30, INT32_MAX};
+  const std::int32_t shifts[] = {0, -31, 0, -1, -7, 0};
+  const std::int32_t biases[] = {1 << 20, -(1 << 24), 123456, -7, 1 << 26, -(1 << 26)};
+  for (const ConvGeometry& g : {conv_geometry(conv2d(7, 3, 3, 1, Padding::same), Dims{5, 5, 4}, 2),
+                                conv_geometry(conv2d(6, 5, 5, 2, Padding::same), Dims{9, 9, 1}, 1)}) {
+    const int filters = g.output.channels;
+    const std::size_t weights = std::size_t(filters) * g.kernel_h * g.kernel_w * g.input.channels;
+    const auto x = random_int8(std::size_t(g.n) * g.input.size(), 7, -128, 127, 0.3, -3);
+    const auto w = random_int8(weights, 8, -127, 127);
+    for (int variant = 0; variant < 3; ++variant) {
+      CAPTURE(variant);
+      std::vector<std::int32_t> bias, multiplier, shift;
+      for (int f = 0; f < filters; ++f) {
+        bias.push_back(biases[f % 6]);
+        multiplier.push_back(multipliers[f % 6]);
+        shift.push_back(shifts[f % 6]);
+      }
+      if (variant == 1) shift[std::size_t(filters) - 1] = 3;
+      Int8Output out;
+      out.bias = bias.data();
+      out.multiplier = multiplier.data();
+      out.shift = shift.data();
+      out.input_zero_point = -3;
+      out.output_zero_point = 5;
+      if (variant == 2) out.high = 100;
+      const auto expected = reference_conv(g, x, w, out);
+      CHECK(fast_conv(g, x, w, out, 1) == expected);
+      CHECK(std::count(expected.begin(), expected.end(), std::int8_t(-128)) > 0);  // saturated outputs
+      CHECK(std::count_if(expected.begin(), expected.end(), [](std::int8_t v) { return v > -128 && v < 100; }) > 0);
+    }
   }
 }
 

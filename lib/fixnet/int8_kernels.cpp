@@ -532,13 +532,15 @@ inline void widen_quad(std::uint32_t word, std::uint32_t both, std::uint32_t* ev
 }
 
 // Writes a layer's int8 outputs from its sums as requantize() gives them.
-// Where every multiplier is in [0, 2^31), every shift <= 0 and the high
-// bound 127 (as in every validated model), in fewer instructions: no
-// saturation or left shift can occur, leaving a 32x32 -> 64-bit multiply,
-// its rounding, the rounding right shift and a saturation to int8.
+// Where every multiplier is in [0, 2^31), every shift <= 0, the high bound
+// 127 and the low one in int8 (as in every validated model), in fewer
+// instructions: no saturation or left shift can occur, leaving a 32x32 ->
+// 64-bit multiply, its rounding, the rounding right shift and a saturation
+// to int8.
 class OutputWriter {
  public:
-  OutputWriter(const Int8Output& out, int filters) : out_(out), fast_(out.high == 127) {
+  OutputWriter(const Int8Output& out, int filters)
+      : out_(out), fast_(out.high == 127 && out.low >= -128 && out.low <= 127) {
     for (int f = 0; f < filters; ++f) fast_ = fast_ && out.multiplier[f] >= 0 && out.shift[f] <= 0;
   }
 
