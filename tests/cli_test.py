@@ -117,6 +117,25 @@ class WithData(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.strip(), trained)
 
+    def test_gzip_files_of_several_members_are_read_whole(self):
+        trained = [l for l in self.train.stdout.splitlines() if l.startswith("test accuracy ")][0]
+        with tempfile.TemporaryDirectory() as d:
+            for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                         "t10k-labels-idx1-ubyte"):
+                raw = read_idx(name)
+                half = len(raw) // 2  # two members, as `cat a.gz b.gz` makes
+                with open(os.path.join(d, name + ".gz"), "wb") as f:
+                    f.write(gzip.compress(raw[:half], 1) + gzip.compress(raw[half:], 1))
+            r = run("eval", "--model-file", self.model, "--data", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(), trained)
+            labels = os.path.join(d, "t10k-labels-idx1-ubyte.gz")
+            with open(labels, "ab") as f:
+                f.write(b"not gzip")
+            r = run("eval", "--model-file", self.model, "--data", d)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(labels + ": data after the end of the gzip stream is not gzip", r.stderr)
+
     def test_classify_reads_images_and_reports_bad_ones(self):
         images = read_idx("t10k-images-idx3-ubyte")[16:]
         labels = read_idx("t10k-labels-idx1-ubyte")[8:]

@@ -23,21 +23,33 @@ bool gunzip(const std::string& path, std::vector<std::uint8_t>& bytes, std::stri
     return false;
   }
   std::vector<std::uint8_t> out(bytes.size() * 4 + 1024);
+  std::size_t produced = 0;
   z.next_in = bytes.data();
   z.avail_in = uInt(bytes.size());
   for (;;) {
-    if (z.total_out == out.size()) out.resize(out.size() * 2);
-    z.next_out = out.data() + z.total_out;
-    z.avail_out = uInt(out.size() - z.total_out);
+    if (produced == out.size()) out.resize(out.size() * 2);
+    z.next_out = out.data() + produced;
+    z.avail_out = uInt(out.size() - produced);
     const int rc = inflate(&z, Z_NO_FLUSH);
-    if (rc == Z_STREAM_END) break;
+    produced = std::size_t(z.next_out - out.data());
+    if (rc == Z_STREAM_END) {
+      if (z.avail_in == 0) break;
+      // A gzip file may hold several members (`cat a.gz b.gz`), read in turn.
+      if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b) {
+        error = path + ": data after the end of the gzip stream is not gzip";
+        inflateEnd(&z);
+        return false;
+      }
+      inflateReset(&z);
+      continue;
+    }
     if (rc == Z_OK || (rc == Z_BUF_ERROR && z.avail_out == 0)) continue;
     error = path + (rc == Z_BUF_ERROR ? ": gzip data ends early (truncated)"
                                       : ": corrupt gzip data" + (z.msg ? std::string(" (") + z.msg + ")" : ""));
     inflateEnd(&z);
     return false;
   }
-  out.resize(z.total_out);
+  out.resize(produced);
   inflateEnd(&z);
   bytes.swap(out);
   return true;
