@@ -82,6 +82,13 @@ class CommandLine(unittest.TestCase):
             r = run("eval", "--model-file", os.path.join(tmp, "missing.fxn"))
             self.assertEqual(r.returncode, 1)
             self.assertIn("missing.fxn: No such file or directory", r.stderr)
+        # A valid 188-byte file (a 4096x4096 input) whose plan for eval's batch of 100 asks 12 GiB or
+        # more (with the threads' scratch): refused before anything is allocated.
+        big = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "big_arena.fxn")
+        r = run("eval", "--model-file", big)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"big_arena.fxn: the model needs 1\d\.\d\d GiB of memory at batch 100, "
+                                   r"more than the 1 GiB allowed")
 
 
 class WithData(unittest.TestCase):

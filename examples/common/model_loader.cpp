@@ -1,6 +1,8 @@
 // fixnet host support: loading a model file for inference.
 #include "model_loader.h"
 
+#include <cstdio>
+
 #include "fixnet/evaluate.h"
 #include "fixnet/model_file.h"
 #include "host_files.h"
@@ -29,6 +31,13 @@ bool load_model(const std::string& path, int batch, int workers, LoadedModel& ou
     options.workers = workers;
     options.precision = out.precision;
     const fixnet::Plan plan = fixnet::plan(spec, options);
+    if (plan.bytes > kMaxModelBytes) {  // a file from anywhere may ask for anything
+      char needs[160];
+      std::snprintf(needs, sizeof needs, ": the model needs %.2f GiB of memory at batch %d, more than the %.0f GiB allowed",
+                    double(plan.bytes) / double(1u << 30), batch, double(kMaxModelBytes) / double(1u << 30));
+      error = path + needs;
+      return false;
+    }
     out.arena = allocate_arena(plan.bytes);
     if (!out.arena) {
       error = path + ": not enough memory for the model";

@@ -31,9 +31,13 @@ struct LoadedModel {
   fixnet::Status evaluate(const fixnet::Dataset& data, int* correct);
 };
 
+// The most memory (arena bytes) a loaded model may ask for.
+constexpr std::size_t kMaxModelBytes = std::size_t(1) << 30;
+
 // Reads the model file at `path` (any architecture it records) and builds an
 // inference model for batches of up to `batch`, running on `workers` threads
-// of its own pool, holding its parameters.
+// of its own pool, holding its parameters. A model that needs more than
+// kMaxModelBytes is refused before anything is allocated.
 bool load_model(const std::string& path, int batch, int workers, LoadedModel& out, std::string& error);
 
 }  // namespace fixnet_host
