@@ -143,6 +143,14 @@ class WithData(unittest.TestCase):
             self.assertNotEqual(r.returncode, 0)
             self.assertIn(labels + ": data after the end of the gzip stream is not gzip", r.stderr)
 
+    def test_huge_declared_images_are_refused_before_decoding(self):
+        # 145 bytes declaring 7,995,420 x 28 pixels (a BMP with no pixel data).
+        wide = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "bmp_wide_145b.bmp")
+        r = run("classify", "--model-file", self.model, wide)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bmp_wide_145b.bmp: the image is 7995420 x 28 pixels; at most 16384 a side and 64 million "
+                      "in all", r.stderr)
+
     def test_classify_reads_images_and_reports_bad_ones(self):
         images = read_idx("t10k-images-idx3-ubyte")[16:]
         labels = read_idx("t10k-labels-idx1-ubyte")[8:]

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "commands.h"
 #include "fixnet/loss.h"
@@ -11,6 +12,14 @@
 #include "model_loader.h"
 
 namespace fixnet_cli {
+
+namespace {
+
+// The largest image classify decodes: a photo of a digit fits with room.
+constexpr int kMaxImageSide = 16384;
+constexpr int kMaxImagePixels = 64000000;
+
+}  // namespace
 
 int classify_command(const Args& args) {
   if (!args.has("model-file")) return usage_error("classify needs --model-file FILE");
@@ -31,6 +40,15 @@ int classify_command(const Args& args) {
   float probabilities[fixnet::mnist::kClasses];
   for (const std::string& path : args.positional) {
     int width = 0, height = 0, channels = 0;
+    // The header's size, checked before any pixel is decoded or allocated.
+    if (stbi_info(path.c_str(), &width, &height, &channels) &&
+        (width > kMaxImageSide || height > kMaxImageSide || double(width) * height > kMaxImagePixels)) {
+      report_error(path + ": the image is " + std::to_string(width) + " x " + std::to_string(height) +
+                   " pixels; at most " + std::to_string(kMaxImageSide) + " a side and " +
+                   std::to_string(kMaxImagePixels / 1000000) + " million in all");
+      status = kExitFailure;
+      continue;
+    }
     std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &width, &height, &channels, 0),
                                                      stbi_image_free);
     if (!pixels) {
