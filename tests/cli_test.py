@@ -143,13 +143,20 @@ class WithData(unittest.TestCase):
             self.assertNotEqual(r.returncode, 0)
             self.assertIn(labels + ": data after the end of the gzip stream is not gzip", r.stderr)
 
-    def test_huge_declared_images_are_refused_before_decoding(self):
-        # 145 bytes declaring 7,995,420 x 28 pixels (a BMP with no pixel data).
-        wide = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "bmp_wide_145b.bmp")
-        r = run("classify", "--model-file", self.model, wide)
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("bmp_wide_145b.bmp: the image is 7995420 x 28 pixels; at most 16384 a side and 64 million "
-                      "in all", r.stderr)
+    def test_bad_image_headers_are_refused_before_decoding(self):
+        # Files found by fuzzing: a BMP of 145 bytes declaring 7,995,420 x 28 pixels, a JPEG whose
+        # Huffman table counts 410 codes (the decoder would write past an array) and a PPM whose
+        # width has 11 digits (the decoder's int would overflow).
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+        expected = {
+            "bmp_wide_145b.bmp": "the image is 7995420 x 28 pixels; at most 16384 a side and 64 million in all",
+            "jpeg_dht_n_gt_256_86b.jpg": "JPEG: a Huffman table lists 410 codes (at most 256)",
+            "pnm_int_overflow.pgm": "PNM: a header number has 11 digits (at most 9)",
+        }
+        for name, message in expected.items():
+            r = run("classify", "--model-file", self.model, os.path.join(data, name))
+            self.assertEqual(r.returncode, 1, name)
+            self.assertIn(name + ": " + message, r.stderr)
 
     def test_classify_reads_images_and_reports_bad_ones(self):
         images = read_idx("t10k-images-idx3-ubyte")[16:]

@@ -1,14 +1,19 @@
 // fixnet-mnist classify: the digit in each image file, with its probability.
 #include <stb_image.h>
 
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "fixnet/loss.h"
 #include "fixnet/mnist.h"
 #include "fixnet/preprocess.h"
+#include "host_files.h"
+#include "image_header.h"
 #include "model_loader.h"
 
 namespace fixnet_cli {
@@ -39,9 +44,23 @@ int classify_command(const Args& args) {
   int status = kExitOk;
   float probabilities[fixnet::mnist::kClasses];
   for (const std::string& path : args.positional) {
+    std::vector<std::uint8_t> file;
+    if (!fixnet_host::read_file(path, file, error)) {
+      report_error(error);
+      status = kExitFailure;
+      continue;
+    }
+    const std::string problem = image_header_problem(file.data(), file.size());
+    if (!problem.empty()) {
+      report_error(path + ": " + problem);
+      status = kExitFailure;
+      continue;
+    }
+    const auto* bytes = file.data();
+    const int length = file.size() > std::size_t(INT_MAX) ? INT_MAX : int(file.size());
     int width = 0, height = 0, channels = 0;
     // The header's size, checked before any pixel is decoded or allocated.
-    if (stbi_info(path.c_str(), &width, &height, &channels) &&
+    if (stbi_info_from_memory(bytes, length, &width, &height, &channels) &&
         (width > kMaxImageSide || height > kMaxImageSide || double(width) * height > kMaxImagePixels)) {
       report_error(path + ": the image is " + std::to_string(width) + " x " + std::to_string(height) +
                    " pixels; at most " + std::to_string(kMaxImageSide) + " a side and " +
@@ -49,8 +68,8 @@ int classify_command(const Args& args) {
       status = kExitFailure;
       continue;
     }
-    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &width, &height, &channels, 0),
-                                                     stbi_image_free);
+    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+        stbi_load_from_memory(bytes, length, &width, &height, &channels, 0), stbi_image_free);
     if (!pixels) {
       report_error(path + ": cannot read image (" + stbi_failure_reason() + ")");
       status = kExitFailure;
