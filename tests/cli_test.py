@@ -146,11 +146,13 @@ class WithData(unittest.TestCase):
     def test_bad_image_headers_are_refused_before_decoding(self):
         # Files found by fuzzing: a BMP of 145 bytes declaring 7,995,420 x 28 pixels, a JPEG whose
         # Huffman table counts 410 codes (the decoder would write past an array) and a PPM whose
-        # width has 11 digits (the decoder's int would overflow).
+        # width has 11 digits (the decoder's int would overflow); a JPEG whose table counts run past the
+        # end of the file (read as zeros, they sum to 697).
         data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
         expected = {
             "bmp_wide_145b.bmp": "the image is 7995420 x 28 pixels; at most 16384 a side and 64 million in all",
             "jpeg_dht_n_gt_256_86b.jpg": "JPEG: a Huffman table lists 410 codes (at most 256)",
+            "jpeg_dht_past_end_62b.jpg": "JPEG: a Huffman table lists 697 codes (at most 256)",
             "pnm_int_overflow.pgm": "PNM: a header number has 11 digits (at most 9)",
         }
         for name, message in expected.items():

@@ -2,6 +2,7 @@
 #include <doctest.h>
 
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,30 @@ TEST_CASE("every flipped byte is refused; in the parameters, by the checksum") {
     CHECK(!s.ok());
     if (at >= parameters_start) CHECK(std::string(s.message) == "model file: checksum mismatch (the file is corrupted)");
   }
+}
+
+TEST_CASE("parameters that are not finite are neither written nor read") {
+  Built b(kSmall);
+  Rng rng(3);
+  b.model.initialize_parameters(rng);
+  b.model.mutable_parameters()[5] = std::numeric_limits<float>::infinity();
+  std::vector<std::uint8_t> file(model_file_size(kSmall), 0xAB);
+  Status s = write_model_file(b.model, file.data(), file.size(), nullptr);
+  CHECK(s.code == Error::diverged);
+  CHECK(std::string(s.message) == "model has a parameter that is not finite (training diverged); nothing written");
+  CHECK(file == std::vector<std::uint8_t>(file.size(), 0xAB));  // nothing written
+  // A file holding a NaN, with a right checksum, is refused when read.
+  file = saved_small_model();
+  const std::size_t at = 24 + 32 * 6 + 8 + 4 * 7;
+  const std::uint32_t nan_bits = 0x7FC00000u;
+  std::memcpy(&file[at], &nan_bits, 4);
+  const std::uint32_t crc = crc32(file.data(), file.size() - 4);
+  std::memcpy(&file[file.size() - 4], &crc, 4);  // little-endian hosts, as the file
+  ModelSpec spec;
+  s = read_model_spec(file.data(), file.size(), &spec);
+  CHECK(s.code == Error::corrupt);
+  CHECK(std::string(s.message) == "model file: a parameter is not finite");
+  CHECK(load_error(file) == "model file: a parameter is not finite");
 }
 
 TEST_CASE("a file for another architecture is refused") {

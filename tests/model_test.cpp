@@ -185,6 +185,27 @@ TEST_CASE("one seed gives bit-identical parameters after training steps") {
   CHECK(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)) != 0);
 }
 
+TEST_CASE("a step whose loss is not finite is Error::diverged and changes nothing") {
+  const ModelSpec spec{Dims{1, 1, 4}, {flatten(), dense(3, truncated_normal_init(0.1f))}};
+  TestModel t(spec, PlanOptions{2, OptimizerKind::gradient_descent}, 5);
+  float* weights = t.model.mutable_parameters();
+  weights[0] = 3e38f;  // finite, but input 1 x 3e38 + input 2 x 3e38 overflows to inf
+  weights[3] = 3e38f;
+  const std::vector<float> before(weights, weights + t.model.parameter_count());
+  const float input[8] = {1, 1, 0, 0, 1, 1, 0, 0};
+  const std::uint8_t labels[2] = {1, 2};
+  OptimizerSettings gd;
+  gd.kind = OptimizerKind::gradient_descent;
+  gd.learning_rate = 0.1f;
+  Rng rng(1);
+  StepStats stats;
+  const Status s = t.model.train_step(input, labels, 2, gd, rng, &stats);
+  CHECK(s.code == Error::diverged);
+  CHECK(message(s) == "training diverged: the loss is not finite (try a smaller learning rate)");
+  CHECK(t.model.steps() == 0);
+  CHECK(std::memcmp(before.data(), t.model.parameters(), before.size() * sizeof(float)) == 0);
+}
+
 TEST_CASE("a training step equals forward, backward() and then one update of every parameter") {
   // train_step updates each layer as soon as the backward pass leaves it, a
   // dense layer's weights strip by strip from gradients it never stores:

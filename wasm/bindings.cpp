@@ -2,7 +2,11 @@
 // between JavaScript's view of memory and lib/, which does all the work. All
 // storage is static and sized in page_memory.h; nothing is allocated but the
 // thread pool of the threaded build, once.
+#if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
+#else  // a native build of the bindings, for their fuzz target
+#define EMSCRIPTEN_KEEPALIVE
+#endif
 
 #include <cstdint>
 #include <cstring>

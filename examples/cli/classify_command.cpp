@@ -1,10 +1,6 @@
 // fixnet-mnist classify: the digit in each image file, with its probability.
-#include <stb_image.h>
-
-#include <climits>
 #include <cstdint>
 #include <cstdio>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,18 +9,10 @@
 #include "fixnet/mnist.h"
 #include "fixnet/preprocess.h"
 #include "host_files.h"
-#include "image_header.h"
+#include "image_decode.h"
 #include "model_loader.h"
 
 namespace fixnet_cli {
-
-namespace {
-
-// The largest image classify decodes: a photo of a digit fits with room.
-constexpr int kMaxImageSide = 16384;
-constexpr int kMaxImagePixels = 64000000;
-
-}  // namespace
 
 int classify_command(const Args& args) {
   if (!args.has("model-file")) return usage_error("classify needs --model-file FILE");
@@ -50,32 +38,13 @@ int classify_command(const Args& args) {
       status = kExitFailure;
       continue;
     }
-    const std::string problem = image_header_problem(file.data(), file.size());
-    if (!problem.empty()) {
-      report_error(path + ": " + problem);
+    DecodedImage image;
+    if (!decode_image(file.data(), file.size(), image, error)) {
+      report_error(path + ": " + error);
       status = kExitFailure;
       continue;
     }
-    const auto* bytes = file.data();
-    const int length = file.size() > std::size_t(INT_MAX) ? INT_MAX : int(file.size());
-    int width = 0, height = 0, channels = 0;
-    // The header's size, checked before any pixel is decoded or allocated.
-    if (stbi_info_from_memory(bytes, length, &width, &height, &channels) &&
-        (width > kMaxImageSide || height > kMaxImageSide || double(width) * height > kMaxImagePixels)) {
-      report_error(path + ": the image is " + std::to_string(width) + " x " + std::to_string(height) +
-                   " pixels; at most " + std::to_string(kMaxImageSide) + " a side and " +
-                   std::to_string(kMaxImagePixels / 1000000) + " million in all");
-      status = kExitFailure;
-      continue;
-    }
-    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-        stbi_load_from_memory(bytes, length, &width, &height, &channels, 0), stbi_image_free);
-    if (!pixels) {
-      report_error(path + ": cannot read image (" + stbi_failure_reason() + ")");
-      status = kExitFailure;
-      continue;
-    }
-    fixnet::Status s = fixnet::preprocess_digit(fixnet::ImageView{pixels.get(), width, height, channels},
+    fixnet::Status s = fixnet::preprocess_digit(fixnet::ImageView{image.pixels.get(), image.width, image.height, image.channels},
                                                 loaded.input.data());
     if (s.ok()) s = loaded.predict(1, probabilities);
     if (!s.ok()) {

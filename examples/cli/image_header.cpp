@@ -5,10 +5,10 @@ namespace fixnet_cli {
 
 namespace {
 
-// Walks every marker segment of a JPEG (entropy-coded data between them is
-// skipped) and sums the code counts of each Huffman table in a DHT segment.
-std::string jpeg_problem(const std::uint8_t* b, std::size_t n) {
-  std::size_t i = 2;  // after SOI
+// Walks every marker segment of a JPEG from offset i (after SOI; entropy-coded
+// data between segments is skipped) and sums the code counts of each Huffman
+// table in a DHT segment.
+std::string jpeg_problem(const std::uint8_t* b, std::size_t n, std::size_t i) {
   while (i + 1 < n) {
     const std::uint8_t m = b[i + 1];
     if (b[i] != 0xFF || m == 0xFF) {  // entropy-coded data, or fill bytes before a marker
@@ -22,9 +22,11 @@ std::string jpeg_problem(const std::uint8_t* b, std::size_t n) {
     if (m == 0xD9 || i + 4 > n) break;  // EOI, or a segment cut off (stb reports that itself)
     const std::size_t end = i + 2 + (std::size_t(b[i + 2]) << 8 | b[i + 3]);
     if (m == 0xC4) {  // DHT: tables of a class/id byte, 16 code counts, the codes' values
-      for (std::size_t p = i + 4; p + 17 <= end && p + 17 <= n;) {
+      // As stb reads them: a table wherever the segment's length leaves a
+      // byte, and zeros for bytes past the end of the file.
+      for (std::size_t p = i + 4; p < end;) {
         std::size_t codes = 0;
-        for (int k = 1; k <= 16; ++k) codes += b[p + std::size_t(k)];
+        for (std::size_t k = 1; k <= 16; ++k) codes += p + k < n ? b[p + k] : 0;
         if (codes > 256) return "JPEG: a Huffman table lists " + std::to_string(codes) + " codes (at most 256)";
         p += 17 + codes;
       }
@@ -55,7 +57,10 @@ std::string pnm_problem(const std::uint8_t* b, std::size_t n) {
 }  // namespace
 
 std::string image_header_problem(const std::uint8_t* bytes, std::size_t size) {
-  if (size >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) return jpeg_problem(bytes, size);
+  // A JPEG starts with SOI, FF D8, after any number of FF fill bytes (as stb reads it).
+  std::size_t soi = 0;
+  while (soi < size && bytes[soi] == 0xFF) ++soi;
+  if (soi > 0 && soi < size && bytes[soi] == 0xD8) return jpeg_problem(bytes, size, soi + 1);
   if (size >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6')) return pnm_problem(bytes, size);
   return "";
 }

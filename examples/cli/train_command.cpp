@@ -133,9 +133,10 @@ int train_command(const Args& args) {
     }
     fixnet::StepStats stats;
     s = model.train_step(images, labels, int(batch), recipe.optimizer, rng, &stats);
-    if (s.ok() && !std::isfinite(stats.loss)) {
+    if (s.code == fixnet::Error::diverged) {  // before the update: nothing is saved
       progress.clear();
-      report_error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a smaller --lr");
+      report_error("training diverged at step " + std::to_string(step) +
+                   " (the loss is not finite); no model written; try a smaller --lr");
       return kExitFailure;
     }
     progress.update(step + 1 - first_step);

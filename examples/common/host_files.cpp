@@ -3,7 +3,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -16,27 +18,40 @@ namespace {
 
 bool is_gzip(const std::vector<std::uint8_t>& b) { return b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b; }
 
-bool gunzip(const std::string& path, std::vector<std::uint8_t>& bytes, std::string& error) {
-  z_stream z{};
-  if (inflateInit2(&z, 15 + 32) != Z_OK) {  // +32: accept gzip headers
-    error = path + ": cannot start gzip decoder";
+}  // namespace
+
+bool gunzip(std::vector<std::uint8_t>& bytes, std::string& error, std::size_t max_size) {
+  if (bytes.size() > std::size_t(UINT_MAX)) {
+    error = "gzip file larger than 4 GiB";
     return false;
   }
-  std::vector<std::uint8_t> out(bytes.size() * 4 + 1024);
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 32) != Z_OK) {  // +32: accept gzip headers
+    error = "cannot start gzip decoder";
+    return false;
+  }
+  std::vector<std::uint8_t> out(std::min(bytes.size() * 4 + 1024, max_size + 1));
   std::size_t produced = 0;
   z.next_in = bytes.data();
   z.avail_in = uInt(bytes.size());
   for (;;) {
-    if (produced == out.size()) out.resize(out.size() * 2);
+    if (produced == out.size()) {
+      if (produced > max_size) {
+        error = "gzip data inflates to more than " + std::to_string(max_size) + " bytes";
+        inflateEnd(&z);
+        return false;
+      }
+      out.resize(std::min(out.size() * 2, max_size + 1));
+    }
     z.next_out = out.data() + produced;
-    z.avail_out = uInt(out.size() - produced);
+    z.avail_out = uInt(std::min(out.size() - produced, std::size_t(UINT_MAX)));
     const int rc = inflate(&z, Z_NO_FLUSH);
     produced = std::size_t(z.next_out - out.data());
     if (rc == Z_STREAM_END) {
       if (z.avail_in == 0) break;
       // A gzip file may hold several members (`cat a.gz b.gz`), read in turn.
       if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b) {
-        error = path + ": data after the end of the gzip stream is not gzip";
+        error = "data after the end of the gzip stream is not gzip";
         inflateEnd(&z);
         return false;
       }
@@ -44,18 +59,20 @@ bool gunzip(const std::string& path, std::vector<std::uint8_t>& bytes, std::stri
       continue;
     }
     if (rc == Z_OK || (rc == Z_BUF_ERROR && z.avail_out == 0)) continue;
-    error = path + (rc == Z_BUF_ERROR ? ": gzip data ends early (truncated)"
-                                      : ": corrupt gzip data" + (z.msg ? std::string(" (") + z.msg + ")" : ""));
+    error = rc == Z_BUF_ERROR ? "gzip data ends early (truncated)"
+                              : "corrupt gzip data" + (z.msg ? std::string(" (") + z.msg + ")" : "");
     inflateEnd(&z);
     return false;
   }
-  out.resize(produced);
   inflateEnd(&z);
+  if (produced > max_size) {
+    error = "gzip data inflates to more than " + std::to_string(max_size) + " bytes";
+    return false;
+  }
+  out.resize(produced);
   bytes.swap(out);
   return true;
 }
-
-}  // namespace
 
 bool file_exists(const std::string& path) {
   struct stat st;
@@ -78,7 +95,11 @@ bool read_file(const std::string& path, std::vector<std::uint8_t>& bytes, std::s
     error = path + ": read error";
     return false;
   }
-  return is_gzip(bytes) ? gunzip(path, bytes, error) : true;
+  if (is_gzip(bytes) && !gunzip(bytes, error)) {
+    error = path + ": " + error;
+    return false;
+  }
+  return true;
 }
 
 bool write_file_atomic(const std::string& path, const std::uint8_t* bytes, std::size_t size, std::string& error) {

@@ -75,8 +75,10 @@ constexpr bool kVectorRequantize = true;
 // requantize() on `count` <= kLanes sums of filters [f, f + count), all
 // shifts <= 0 (a right shift only), into y[0, count). (GCC 12's AVX-512
 // headers trip a false "maybe uninitialized" on shift and multiply intrinsics.)
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 inline void requantize_lanes(const std::int32_t* sums, const std::int32_t* bias, const Int8Output& out, int f,
                              int count, std::int8_t* y) {
   const __mmask16 valid = __mmask16((1u << count) - 1u);
@@ -99,7 +101,9 @@ inline void requantize_lanes(const std::int32_t* sums, const std::int32_t* bias,
   q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_set1_epi32(out.low)), _mm512_set1_epi32(out.high));
   _mm_mask_storeu_epi8(y, valid, _mm512_cvtepi32_epi8(q));
 }
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #elif defined(FIXNET_INT8_AVX2)
 using Acc = __m256i;
 using Staged = std::int16_t;

@@ -1,6 +1,7 @@
 // fixnet: a sequential model over its planned arena.
 #include "fixnet/model.h"
 
+#include <cmath>
 #include <cstring>
 #include <functional>
 
@@ -339,6 +340,8 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   float* dlogits = floats(plan_.backward[0]);
   const float loss = softmax_cross_entropy(logits, labels, n, plan_.classes, dlogits);
   if (stats != nullptr) *stats = StepStats{loss, count_correct(logits, labels, n, plan_.classes)};
+  if (!std::isfinite(loss))  // before the update: the parameters stay as they were
+    return fail(Error::diverged, "training diverged: the loss is not finite (try a smaller learning rate)");
   // The backward pass updates each layer's parameters once it is done with
   // them. It cannot fail part way: the forward pass of these n examples
   // has just succeeded, which is all it checks.

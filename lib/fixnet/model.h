@@ -59,7 +59,8 @@ class Model {
 
   // One step of the recipe: forward (training), softmax cross-entropy against
   // `labels` [n], backward, and an optimizer update. Stats are measured before
-  // the update. The optimizer must match the plan's.
+  // the update. The optimizer must match the plan's. A loss that is not
+  // finite is Error::diverged, with no update made.
   Status train_step(const float* input, const std::uint8_t* labels, int n, const OptimizerSettings& optimizer,
                     Rng& rng, StepStats* stats);
 

@@ -1,6 +1,7 @@
 // fixnet: reading and writing the versioned, checksummed model file.
 #include "fixnet/model_file.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace fixnet {
@@ -183,6 +184,29 @@ Status training_state_layout(const std::uint8_t* p, std::size_t size, std::size_
   return ok_status();
 }
 
+// True when the `count` binary32 values at p are all finite.
+bool all_finite(const std::uint8_t* p, std::uint64_t count) {
+  for (std::uint64_t i = 0; i < count; ++i, p += 4)
+    if ((get_u32(p) & 0x7F800000u) == 0x7F800000u) return false;  // exponent all ones: inf or NaN
+  return true;
+}
+
+// True when every parameter of `model` is finite.
+bool parameters_finite(const Model& model) {
+  for (int i = 0; i < model.spec().layer_count; ++i) {
+    const LayerParameters l = model.layer_parameters(i);
+    for (std::size_t k = 0; k < l.weight_count; ++k)
+      if (!std::isfinite(l.weights[k])) return false;
+    for (std::size_t k = 0; k < l.bias_count; ++k)
+      if (!std::isfinite(l.bias[k])) return false;
+  }
+  return true;
+}
+
+constexpr Status kNotFinite = fail(Error::corrupt, "model file: a parameter is not finite");
+constexpr Status kDiverged =
+    fail(Error::diverged, "model has a parameter that is not finite (training diverged); nothing written");
+
 }  // namespace
 
 std::uint32_t crc32(const void* bytes, std::size_t size) {
@@ -196,6 +220,7 @@ Status write_model_file(const Model& model, void* out, std::size_t capacity, std
   const ModelSpec& spec = model.spec();
   const std::size_t size = model_file_size(spec);
   if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "model file: output buffer too small");
+  if (!parameters_finite(model)) return kDiverged;
   auto* p = static_cast<std::uint8_t*>(out);
   encode_spec(spec, kModelFileVersion, p);
   std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count);
@@ -266,6 +291,7 @@ Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec, Pre
     TrainingStateLayout t;
     const Status s = training_state_layout(p, size, records, &t);
     if (!s.ok()) return s;
+    if (!all_finite(p + records + 8, t.parameters)) return kNotFinite;
     *spec = t.spec;
     if (precision != nullptr) *precision = Precision::float32;
     return ok_status();
@@ -284,6 +310,7 @@ Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec, Pre
     if (!validate(s).ok()) return fail(Error::corrupt, "model file: the recorded architecture is not a valid network");
     if (spec_parameter_count(s) != count)
       return fail(Error::corrupt, "model file: parameter count does not match the architecture");
+    if (!all_finite(q + 8, count)) return kNotFinite;
     *spec = s;
     if (precision != nullptr) *precision = Precision::float32;
     return ok_status();
@@ -319,6 +346,7 @@ Status write_training_state(const Model& model, const Rng& rng, const BatchItera
   const std::size_t examples = batches != nullptr ? std::size_t(batches->example_count()) : 0;
   const std::size_t size = training_state_size(spec, state_floats, examples);
   if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "training state: output buffer too small");
+  if (!parameters_finite(model)) return kDiverged;
   auto* p = static_cast<std::uint8_t*>(out);
   encode_spec(spec, kTrainingStateVersion, p);
   std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count);

@@ -100,18 +100,20 @@ constexpr std::size_t training_state_size(const ModelSpec& spec, std::size_t sta
 }
 
 // Writes `model`'s architecture and parameters to out[0, model_file_size(spec)).
+// A parameter that is not finite is Error::diverged, with nothing written.
 Status write_model_file(const Model& model, void* out, std::size_t capacity, std::size_t* written);
 // The same for an int8 model, to out[0, int8_model_file_size(spec)).
 Status write_model_file(const Int8Model& model, void* out, std::size_t capacity, std::size_t* written);
 
-// Checks a whole file of either version (magic, version, size, checksum, a
-// buildable architecture and, for int8, every value's range: see
-// validate_int8_parameters) and returns the architecture it records and
+// Checks a whole file of any version (magic, version, size, checksum, a
+// buildable architecture, finite float parameters and, for int8, every
+// value's range: see validate_int8_parameters) and returns the architecture it records and
 // (when not null) its precision. Int8 files must be 4-byte aligned in memory.
 Status read_model_spec(const void* bytes, std::size_t size, ModelSpec* spec, Precision* precision = nullptr);
 
 // Writes a training state: `model`'s parameters and optimizer, `rng` and
 // (when not null) where `batches` stands, to out[0, training_state_size).
+// A parameter that is not finite is Error::diverged, with nothing written.
 Status write_training_state(const Model& model, const Rng& rng, const BatchIterator* batches, void* out,
                             std::size_t capacity, std::size_t* written);
 

@@ -19,6 +19,7 @@ enum class Error : std::uint8_t {
   corrupt,                // checksum mismatch or an impossible value
   architecture_mismatch,  // a model file for another network
   no_ink,                 // an image with nothing drawn on it
+  diverged,               // training produced a loss or parameter that is not finite
 };
 
 // The result of a fallible call: ok() or an error code with a static message.
