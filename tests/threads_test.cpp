@@ -10,9 +10,11 @@
 #include <thread>
 #include <vector>
 
+#include "fixnet/int8_model.h"
 #include "fixnet/kernels.h"
 #include "fixnet/mnist.h"
 #include "fixnet/model.h"
+#include "fixnet/quantize_model.h"
 #include "test_util.h"
 #include "thread_pool.h"
 
@@ -44,6 +46,35 @@ bool identical(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
+// Int8 logits of the micro preset (random parameters, quantized on 16 random
+// images) for 16 other images, run as a batch of 16 on `parallel`.
+std::vector<std::int8_t> micro_int8_logits(const Parallel& parallel) {
+  const ModelSpec spec = mnist::micro_spec();
+  const int n = 16;
+  const PlanOptions float_options{n, OptimizerKind::none, 1};
+  const std::size_t float_bytes = plan(spec, float_options).bytes;
+  fixnet_test::TestArena float_arena(float_bytes);
+  Model model;
+  REQUIRE(model.init(spec, float_options, float_arena.data(), float_bytes).ok());
+  Rng rng(5);
+  model.initialize_parameters(rng);
+  const std::vector<float> calibration = fixnet_test::random_values(std::size_t(n) * 784, 7, 0.0f, 1.0f);
+  ActivationRanges ranges;
+  REQUIRE(observe_ranges(&model, calibration.data(), n, &ranges).ok());
+  const PlanOptions options{n, OptimizerKind::none, parallel.workers, false, Precision::int8};
+  const std::size_t bytes = plan(spec, options).bytes;
+  fixnet_test::TestArena arena(bytes);
+  Int8Model int8;
+  REQUIRE(int8.init(spec, options, arena.data(), bytes).ok());
+  REQUIRE(quantize_model(model, ranges, &int8).ok());
+  REQUIRE(int8.set_parallel(parallel).ok());
+  const std::vector<float> input = fixnet_test::random_values(std::size_t(n) * 784, 8, 0.0f, 1.0f);
+  REQUIRE(int8.quantize_input(input.data(), n).ok());
+  const std::int8_t* logits = nullptr;
+  REQUIRE(int8.forward(int8.input_buffer(), n, &logits).ok());
+  return std::vector<std::int8_t>(logits, logits + n * int8.classes());
+}
+
 }  // namespace
 
 TEST_CASE("two threads: the same bits every run, and the same as the split run serially") {
@@ -51,6 +82,13 @@ TEST_CASE("two threads: the same bits every run, and the same as the split run s
   const std::vector<float> first = train(pool.parallel()), second = train(pool.parallel());
   CHECK(identical(first, second));
   CHECK(identical(first, train(fixnet_test::simulated_workers(2))));
+}
+
+TEST_CASE("int8 inference on two threads: the one-thread bits") {
+  fixnet_host::ThreadPool pool(2);
+  const std::vector<std::int8_t> threaded = micro_int8_logits(pool.parallel());
+  CHECK(threaded == micro_int8_logits(fixnet_test::simulated_workers(1)));
+  CHECK(threaded == micro_int8_logits(pool.parallel()));
 }
 
 TEST_CASE("a product whose tasks each run all of K on their own columns: the same bits on two threads, every time") {

@@ -195,6 +195,8 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
 
 // Runs `steps` training steps; fx_train_loss_sum() and fx_train_correct() then
 // give the sums over them of the batch loss and of correct predictions.
+// Error::diverged when a loss (the step is not made) or, after the steps, a
+// parameter is not finite.
 EMSCRIPTEN_KEEPALIVE int fx_train(int steps) {
   if (!g_trainable) return report(fail(Error::invalid_argument, "no model to train"));
   g_loss_sum = 0.0f;
@@ -207,6 +209,8 @@ EMSCRIPTEN_KEEPALIVE int fx_train(int steps) {
     g_loss_sum += stats.loss;
     g_correct_sum += stats.correct;
   }
+  if (!g_model.parameters_finite())
+    return report(fail(Error::diverged, "training diverged: a parameter is not finite (try a smaller learning rate)"));
   return report(ok_status());
 }
 EMSCRIPTEN_KEEPALIVE float fx_train_loss_sum() { return g_loss_sum; }

@@ -24,9 +24,14 @@ const insight = new Insight({
   weights: $('weights'), heading: $('weights-heading'), note: $('weights-note'), scale: $('weights-scale'),
   mistakes: $('mistakes'), mistakesNote: $('mistakes-note'),
 });
-const files = new ModelFiles(send, (name) => {
-  loading = name;
-  setStatus(`loading ${name}…`);
+const files = new ModelFiles(send, {
+  busy: () => (state === 'training' || state === 'paused'
+    ? 'a model is being trained; press Reset to stop training first' : null),
+  onLoading(name) {
+    loading = name;
+    setStatus(`loading ${name}…`);
+  },
+  onRefused: (sentence) => setStatus(sentence, { error: true }),
 });
 
 let ready = false;
@@ -37,10 +42,17 @@ let runModel = '';    // the model of the current training run
 let lastProgress = null;
 let lastRefresh = 0;
 
-function setStatus(text, { error = false } = {}) {
+// The status line. An error stays until the user does something (a control,
+// a file): news from the background (progress, evaluations, `background`)
+// does not replace it.
+let showingError = false;
+function setStatus(text, { error = false, background = false } = {}) {
+  if (background && showingError && !error) return;
+  showingError = error;
   $('status').textContent = text;
   $('status').classList.toggle('error', error);
 }
+const report = (text) => setStatus(text, { background: true });
 
 function setState(next) {
   state = next;
@@ -61,6 +73,10 @@ $('train').addEventListener('click', () => {
   setStatus(`training the ${MODEL_NAMES[settings.model]}…`);
 });
 $('pause').addEventListener('click', () => send({ type: state === 'paused' ? 'resume' : 'pause' }));
+// A control used: what follows it may replace an error.
+document.addEventListener('click', (e) => {
+  if (e.target.closest('button, .button')) showingError = false;
+}, { capture: true });
 $('reset').addEventListener('click', () => {
   send({ type: 'reset' });
   chart.reset(0);
@@ -79,20 +95,21 @@ const handlers = {
   fatal({ message }) {
     setStatus(`error: ${message}`, { error: true });
   },
-  wasm({ simd, staticBytes, threads }) {
+  wasm({ simd, staticBytes, threads, modelFileBytes }) {
+    files.maxBytes = modelFileBytes;
     $('engine').textContent = `fixnet in WebAssembly (${simd}, ${threads} thread${threads === 1 ? '' : 's'}), ` +
       `with ${format.bytes(staticBytes)} of memory fixed before the first step.`;
-    setStatus('loading MNIST…');
+    report('loading MNIST…');
   },
   'data-progress'({ loaded, total }) {
     const bar = $('data-progress');
     bar.hidden = false;
     if (total > 0) {
       bar.value = loaded / total;
-      setStatus(`loading MNIST: ${format.bytes(loaded)} of ${format.bytes(total)} (${Math.floor((100 * loaded) / total)}%)`);
+      report(`loading MNIST: ${format.bytes(loaded)} of ${format.bytes(total)} (${Math.floor((100 * loaded) / total)}%)`);
     } else {
       bar.removeAttribute('value');
-      setStatus(`loading MNIST: ${format.bytes(loaded)}`);
+      report(`loading MNIST: ${format.bytes(loaded)}`);
     }
   },
   'data-missing'({ message }) {
@@ -108,7 +125,7 @@ const handlers = {
     ready = true;
     $('data-progress').hidden = true;
     setState('idle');
-    setStatus((subset
+    report((subset
       ? `ready, with the small offline MNIST set (${format.count(train)} training and ${format.count(test)} test digits): ` +
         'accuracies are not comparable with full MNIST; tools/fetch-mnist gets the full set when online.'
       : `ready: ${format.count(train)} training and ${format.count(test)} test digits loaded.`) +
@@ -120,12 +137,12 @@ const handlers = {
     // Keep keyboard focus on a control that still works.
     if (next === 'training') $('pause').focus();
     else if (pauseHadFocus && $('pause').disabled) $('train').focus();
-    if (next === 'paused') setStatus(`paused at step ${format.count(lastProgress?.step ?? 0)}`);
-    if (next === 'training' && lastProgress) setStatus(`training the ${MODEL_NAMES[runModel]}…`);
+    if (next === 'paused') report(`paused at step ${format.count(lastProgress?.step ?? 0)}`);
+    if (next === 'training' && lastProgress) report(`training the ${MODEL_NAMES[runModel]}…`);
   },
   trained() {
     evaluating = `trained ${format.count(lastProgress.steps)} steps in ${format.elapsed(lastProgress.elapsedMs / 1000)}`;
-    setStatus(`${evaluating}; testing on all test digits…`);
+    report(`${evaluating}; testing on all test digits…`);
     noteModel(`the ${MODEL_NAMES[runModel]}, trained here; kept in this browser for your next visit.`);
   },
   progress(message) {
@@ -141,11 +158,11 @@ const handlers = {
   test(message) {
     panel.showTest(message);
     if (!message.full) return chart.addTest(message.step, message.accuracy);
-    setStatus(`${evaluating ? `${evaluating}; ` : ''}test accuracy ${message.accuracy.toFixed(4)} on all ${format.count(message.count)} test digits.`);
+    report(`${evaluating ? `${evaluating}; ` : ''}test accuracy ${message.accuracy.toFixed(4)} on all ${format.count(message.count)} test digits.`);
     evaluating = '';
   },
   evaluating({ done, count }) {
-    setStatus(`${evaluating ? `${evaluating}; ` : ''}testing on all ${format.count(count)} test digits: ${Math.floor((100 * done) / count)}%`);
+    report(`${evaluating ? `${evaluating}; ` : ''}testing on all ${format.count(count)} test digits: ${Math.floor((100 * done) / count)}%`);
   },
   mistakes(message) {
     insight.showMistakes(message);
@@ -159,14 +176,14 @@ const handlers = {
     if (origin === 'loaded') {
       evaluating = `loaded ${name}`;
       noteModel(`${what} from ${name}; kept in this browser for your next visit.`);
-      return setStatus(`loaded ${name} (${int8 ? 'int8 ' : ''}${MODEL_NAMES[kind]})${ready ? '; testing…' : '.'}`);
+      return report(`loaded ${name} (${int8 ? 'int8 ' : ''}${MODEL_NAMES[kind]})${ready ? '; testing…' : '.'}`);
     }
     const when = new Date(savedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
     const from = previousOrigin === 'loaded' ? `loaded from ${name}` : 'trained here';
     noteModel(`${what}, ${from}, restored from your visit of ${when}.`);
     if (!ready) return;  // the status explains why there is no data
     evaluating = `ready; restored ${what} from your last visit`;
-    setStatus(`${evaluating}.`);
+    report(`${evaluating}.`);
   },
   weights({ kind, weights }) {
     insight.showWeights(kind, weights);
@@ -176,7 +193,7 @@ const handlers = {
   },
   saved(message) {
     const name = files.download(message);
-    setStatus(`saved the model as ${name} (${format.bytes(message.bytes.byteLength)}).`);
+    report(`saved the model as ${name} (${format.bytes(message.bytes.byteLength)}).`);
   },
   error({ request, id, message }) {
     if (request === 'classify') return predictor.answered({ id, result: null, reason: message });

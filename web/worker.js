@@ -52,7 +52,8 @@ function pump() {
       setJob(null);
     }
   } catch (e) {
-    post({ type: 'error', message: e.message });
+    const what = current instanceof TrainingRun ? `training stopped after step ${current.step}: ` : '';
+    post({ type: 'error', message: what + e.message });
     setJob(null);
   }
 }
@@ -111,6 +112,7 @@ const handlers = {
     post({ type: 'saved', bytes, kind: fx.modelKind() }, [bytes.buffer]);
   },
   load({ bytes, name }) {
+    if (job instanceof TrainingRun) throw new Error('a model is being trained; press Reset to stop training first');
     fx.loadModel(new Uint8Array(bytes));  // throws, leaving the current model, on a bad file
     keepModel('loaded', name);
     postModel('loaded', { name });
@@ -141,7 +143,7 @@ async function start() {
     post({ type: 'fatal', message: `could not load the WebAssembly module /wasm/${module} (${e.message}); build it with: ninja -C build-wasm` });
     return;
   }
-  post({ type: 'wasm', simd: fx.simd(), staticBytes: fx.staticBytes(), threads });
+  post({ type: 'wasm', simd: fx.simd(), staticBytes: fx.staticBytes(), threads, modelFileBytes: fx.modelFileCapacity() });
 
   let data = null;
   try {

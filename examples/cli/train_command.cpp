@@ -133,10 +133,16 @@ int train_command(const Args& args) {
     }
     fixnet::StepStats stats;
     s = model.train_step(images, labels, int(batch), recipe.optimizer, rng, &stats);
-    if (s.code == fixnet::Error::diverged) {  // before the update: nothing is saved
+    // A loss that is not finite stops the step before its update; parameters
+    // can also go bad behind a ReLU with the loss finite (checked every 100
+    // steps and at the end). Either way nothing is saved.
+    const bool last = step + 1 == steps;
+    if (s.code == fixnet::Error::diverged || (s.ok() && (step % 100 == 99 || last) && !model.parameters_finite())) {
       progress.clear();
-      report_error("training diverged at step " + std::to_string(step) +
-                   " (the loss is not finite); no model written; try a smaller --lr");
+      report_error("training diverged " +
+                   (s.ok() ? "by step " + std::to_string(step) + " (a parameter is not finite)"
+                           : "at step " + std::to_string(step) + " (the loss is not finite)") +
+                   "; no model written; try a smaller --lr");
       return kExitFailure;
     }
     progress.update(step + 1 - first_step);

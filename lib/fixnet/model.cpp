@@ -118,6 +118,17 @@ void Model::reset_optimizer() {
   steps_ = 0;
 }
 
+bool Model::parameters_finite() const {
+  for (int i = 0; i < plan_.spec.layer_count; ++i) {
+    const LayerParameters l = layer_parameters(i);
+    for (std::size_t k = 0; k < l.weight_count; ++k)
+      if (!std::isfinite(l.weights[k])) return false;
+    for (std::size_t k = 0; k < l.bias_count; ++k)
+      if (!std::isfinite(l.bias[k])) return false;
+  }
+  return true;
+}
+
 LayerParameters Model::layer_parameters(int layer) const {
   LayerParameters r;
   if (!ready_ || layer < 0 || layer >= plan_.spec.layer_count) return r;

@@ -115,6 +115,9 @@ class Model {
   // updates them from strips of their gradient it never stores.
   const float* gradients() const { return gradients_; }
   LayerParameters layer_parameters(int layer) const;
+  // True when every parameter is finite (training can make them inf or NaN
+  // while the loss stays finite, e.g. behind a ReLU).
+  bool parameters_finite() const;
   // Completed optimizer steps since the parameters were set.
   std::int64_t steps() const { return steps_; }
   // Forgets the optimizer's moments and step count (after loading parameters).

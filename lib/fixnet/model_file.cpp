@@ -191,18 +191,6 @@ bool all_finite(const std::uint8_t* p, std::uint64_t count) {
   return true;
 }
 
-// True when every parameter of `model` is finite.
-bool parameters_finite(const Model& model) {
-  for (int i = 0; i < model.spec().layer_count; ++i) {
-    const LayerParameters l = model.layer_parameters(i);
-    for (std::size_t k = 0; k < l.weight_count; ++k)
-      if (!std::isfinite(l.weights[k])) return false;
-    for (std::size_t k = 0; k < l.bias_count; ++k)
-      if (!std::isfinite(l.bias[k])) return false;
-  }
-  return true;
-}
-
 constexpr Status kNotFinite = fail(Error::corrupt, "model file: a parameter is not finite");
 constexpr Status kDiverged =
     fail(Error::diverged, "model has a parameter that is not finite (training diverged); nothing written");
@@ -220,7 +208,7 @@ Status write_model_file(const Model& model, void* out, std::size_t capacity, std
   const ModelSpec& spec = model.spec();
   const std::size_t size = model_file_size(spec);
   if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "model file: output buffer too small");
-  if (!parameters_finite(model)) return kDiverged;
+  if (!model.parameters_finite()) return kDiverged;
   auto* p = static_cast<std::uint8_t*>(out);
   encode_spec(spec, kModelFileVersion, p);
   std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count);
@@ -346,7 +334,7 @@ Status write_training_state(const Model& model, const Rng& rng, const BatchItera
   const std::size_t examples = batches != nullptr ? std::size_t(batches->example_count()) : 0;
   const std::size_t size = training_state_size(spec, state_floats, examples);
   if (out == nullptr || capacity < size) return fail(Error::arena_too_small, "training state: output buffer too small");
-  if (!parameters_finite(model)) return kDiverged;
+  if (!model.parameters_finite()) return kDiverged;
   auto* p = static_cast<std::uint8_t*>(out);
   encode_spec(spec, kTrainingStateVersion, p);
   std::uint8_t* q = p + kHeader + kLayerRecord * std::size_t(spec.layer_count);

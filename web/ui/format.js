@@ -5,7 +5,8 @@ export const count = (n) => Math.round(n).toLocaleString('en');
 export function bytes(n) {
   if (n < 1e3) return `${n} B`;
   if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${(n / 1e6).toFixed(1)} MB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(1)} GB`;
 }
 
 // "45 s", "3 min 05 s", "1 h 12 min".

@@ -106,6 +106,9 @@ class Fixnet {
     return this.view(Buffer.modelFile).slice(0, size);
   }
 
+  // The largest model file the page holds, in bytes.
+  modelFileCapacity() { return this.capacity(Buffer.modelFile); }
+
   // Replaces the model by the one in `bytes` (a model file). The bindings
   // check the whole file before touching the current model, so on failure
   // the current model is unchanged.
