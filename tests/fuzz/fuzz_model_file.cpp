@@ -14,7 +14,7 @@
 namespace {
 
 // Larger plans are skipped (the CLI caps them at 1 GiB, a test covers that).
-constexpr std::size_t kMaxArenaBytes = std::size_t(64) << 20;
+constexpr std::size_t kMaxArenaBytes = std::size_t(16) << 20;
 
 struct FreeArena {
   void operator()(void* p) const { std::free(p); }
