@@ -81,6 +81,12 @@ Status make_set(std::uint8_t* images, std::size_t images_size, std::uint8_t* lab
   return s;
 }
 
+// `s`, after dropping the model when it says training diverged.
+Status discard_if_diverged(Status s) {
+  if (s.code == Error::diverged) g_have_model = g_trainable = false;
+  return s;
+}
+
 const ModelSpec& current_spec() { return g_is_int8 ? g_int8.spec() : g_model.spec(); }
 
 // 0 softmax, 1 the tutorial CNN, 2 another architecture.
@@ -196,7 +202,7 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
 // Runs `steps` training steps; fx_train_loss_sum() and fx_train_correct() then
 // give the sums over them of the batch loss and of correct predictions.
 // Error::diverged when a loss (the step is not made) or, after the steps, a
-// parameter is not finite.
+// parameter is not finite: the model is then discarded (there is none).
 EMSCRIPTEN_KEEPALIVE int fx_train(int steps) {
   if (!g_trainable) return report(fail(Error::invalid_argument, "no model to train"));
   g_loss_sum = 0.0f;
@@ -205,12 +211,13 @@ EMSCRIPTEN_KEEPALIVE int fx_train(int steps) {
     Status s = g_batches.next(g_model.batch(), g_model.input_buffer(), g_model.label_buffer());
     StepStats stats;
     if (s.ok()) s = g_model.train_step(g_model.input_buffer(), g_model.label_buffer(), g_model.batch(), g_optimizer, g_rng, &stats);
-    if (!s.ok()) return report(s);
+    if (!s.ok()) return report(discard_if_diverged(s));
     g_loss_sum += stats.loss;
     g_correct_sum += stats.correct;
   }
   if (!g_model.parameters_finite())
-    return report(fail(Error::diverged, "training diverged: a parameter is not finite (try a smaller learning rate)"));
+    return report(discard_if_diverged(
+        fail(Error::diverged, "training diverged: a parameter is not finite (try a smaller learning rate)")));
   return report(ok_status());
 }
 EMSCRIPTEN_KEEPALIVE float fx_train_loss_sum() { return g_loss_sum; }

@@ -18,7 +18,8 @@ struct DecodedImage {
   int width = 0, height = 0, channels = 0;
 };
 
-// Decodes a PNG, JPEG, BMP, GIF, PGM/PPM, TGA or PSD file held in `bytes`.
+// Decodes an image file held in `bytes`: whatever stb_image reads (PNG, JPEG,
+// BMP, GIF, PGM/PPM, TGA, PSD, HDR, PIC).
 // Refuses, with a sentence in `error` and nothing decoded, a header that
 // stb_image would mishandle (image_header_problem) and an image larger than
 // kMaxImageSide a side or kMaxImagePixels in all, before any pixel is

@@ -21,6 +21,7 @@ bool is_gzip(const std::vector<std::uint8_t>& b) { return b.size() >= 2 && b[0] 
 }  // namespace
 
 bool gunzip(std::vector<std::uint8_t>& bytes, std::string& error, std::size_t max_size) {
+  max_size = std::min(max_size, SIZE_MAX - 1);  // room for the one byte past it that detects more
   if (bytes.size() > std::size_t(UINT_MAX)) {
     error = "gzip file larger than 4 GiB";
     return false;

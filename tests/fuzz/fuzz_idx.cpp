@@ -1,6 +1,7 @@
 // Fuzz target: IDX parsing and the dataset made of an image file and a label
 // file (the MNIST path). The input is split in two at a point its first two
 // bytes choose: images, then labels.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>

@@ -1,6 +1,7 @@
 // Fuzz target: a model file read, planned, loaded into its arena and run,
 // float (version 1), int8 (version 2) or a training state (version 3), as
 // the CLI's load_model and --resume do.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -28,6 +29,34 @@ std::unique_ptr<void, FreeArena> arena_for(const fixnet::Plan& plan) {
 
 std::uint32_t u32_at(const std::uint8_t* p) { return std::uint32_t(p[0] | p[1] << 8 | p[2] << 16) | std::uint32_t(p[3]) << 24; }
 
+// A training state resumed as `fixnet-mnist train --resume` does: over data
+// of as many examples as its minibatch order has (images of zeros, labels
+// 0), then one training step.
+void resume(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelSpec& spec, fixnet::Model& model,
+            fixnet::OptimizerKind optimizer) {
+  // The state's layout (read_model_spec has checked it): optimizer fields at
+  // the end of the parameters, S floats of state, the generator, E examples.
+  const std::size_t at = fixnet::model_file_size(spec) - 4;
+  const std::size_t state_floats = u32_at(bytes + at + 16);
+  const std::uint32_t examples = u32_at(bytes + at + 24 + 4 * state_floats + 16);
+  const std::size_t image = std::size_t(model.input_size());
+  if (examples > 4096 || std::size_t(examples) * image > (std::size_t(16) << 20)) return;
+  const std::vector<std::uint8_t> images(examples * image), labels(examples);
+  std::vector<std::int32_t> order(examples);
+  fixnet::Dataset data{images.data(), labels.data(), int(examples), 1, int(image)};
+  fixnet::Rng rng;
+  fixnet::BatchIterator batches;
+  if (examples > 0 && !batches.init(data, order.data(), order.size(), &rng).ok()) return;
+  if (!fixnet::load_training_state(bytes, size, &model, &rng, examples > 0 ? &batches : nullptr).ok()) return;
+  if (examples == 0) return;
+  const int n = int(std::min<std::uint32_t>(2, examples));
+  fixnet::OptimizerSettings settings;
+  settings.kind = optimizer;
+  if (!batches.next(n, model.input_buffer(), model.label_buffer()).ok()) __builtin_trap();  // a restored order runs
+  fixnet::StepStats stats;
+  (void)model.train_step(model.input_buffer(), model.label_buffer(), n, settings, rng, &stats);
+}
+
 void run_float(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelSpec& spec) {
   fixnet::PlanOptions options;
   options.batch = 2;
@@ -44,8 +73,8 @@ void run_float(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelS
   fixnet::Model model;
   if (!arena || !model.init(spec, options, arena.get(), plan.bytes).ok()) return;
   if (version == fixnet::kTrainingStateVersion) {
-    fixnet::Rng rng;
-    if (!fixnet::load_training_state(bytes, size, &model, &rng, nullptr).ok()) return;
+    resume(bytes, size, spec, model, options.optimizer);
+    return;
   } else if (!fixnet::load_model_file(bytes, size, &model).ok()) {
     __builtin_trap();  // read_model_spec accepted it, so must loading
   }
