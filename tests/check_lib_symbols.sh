@@ -3,7 +3,9 @@
 # Usage: check_lib_symbols.sh LIBFIXNET.a
 set -eu
 lib="$1"
-command -v nm >/dev/null || { echo "SKIPPED: nm not found"; exit 77; }
+skip=77
+[ "${CI:-}" = true ] && skip=1  # CI may not skip
+command -v nm >/dev/null || { echo "SKIPPED (exit $skip): nm not found"; exit $skip; }
 # Symbols the archive needs from outside itself: undefined in some member, defined in none.
 nm "$lib" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u > "${TMPDIR:-/tmp}/fixnet-undef.$$"
 nm "$lib" | awk 'NF == 3 && $2 != "U" { print $3 }' | sort -u > "${TMPDIR:-/tmp}/fixnet-def.$$"

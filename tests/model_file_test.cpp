@@ -203,6 +203,26 @@ TEST_CASE("a training state resumes training bit for bit: parameters, Adam, gene
   CHECK(std::memcmp(b.model.parameters(), first.model.parameters(), first.model.parameter_count() * 4) == 0);
 }
 
+TEST_CASE("training states with parameters that are not finite are neither written nor read") {
+  Training t;
+  t.steps(2);
+  std::vector<std::uint8_t> good = t.state();
+  t.model.mutable_parameters()[3] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<std::uint8_t> out(good.size(), 0xAB);
+  const Status s = write_training_state(t.model, t.rng, &t.batches, out.data(), out.size(), nullptr);
+  CHECK(s.code == Error::diverged);
+  CHECK(out == std::vector<std::uint8_t>(out.size(), 0xAB));  // nothing written
+  const std::uint32_t inf_bits = 0x7F800000u;
+  std::memcpy(&good[24 + 32 * 6 + 8 + 4 * 3], &inf_bits, 4);
+  const std::uint32_t crc = crc32(good.data(), good.size() - 4);
+  std::memcpy(&good[good.size() - 4], &crc, 4);
+  ModelSpec spec;
+  CHECK(std::string(read_model_spec(good.data(), good.size(), &spec).message) == "model file: a parameter is not finite");
+  Training other;
+  CHECK(std::string(load_training_state(good.data(), good.size(), &other.model, &other.rng, &other.batches).message) ==
+        "model file: a parameter is not finite");
+}
+
 TEST_CASE("bad training states are refused with exact errors, the model untouched") {
   Training t;
   t.steps(3);

@@ -185,6 +185,12 @@ const handlers = {
     evaluating = `ready; restored ${what} from your last visit`;
     report(`${evaluating}.`);
   },
+  discarded() {
+    files.canSave = false;
+    insight.showWeights(null, null);
+    noteModel('none: the training run diverged and was discarded. Train again with a smaller learning rate, or load a model file.');
+    if (!pad.empty) predictor.request();
+  },
   weights({ kind, weights }) {
     insight.showWeights(kind, weights);
   },

@@ -52,9 +52,10 @@ function pump() {
       setJob(null);
     }
   } catch (e) {
-    const what = current instanceof TrainingRun ? `training stopped after step ${current.step}: ` : '';
+    const what = current instanceof TrainingRun ? `training stopped after step ${fx.modelSteps()}: ` : '';
     post({ type: 'error', message: what + e.message });
     setJob(null);
+    if (!fx.modelKind()) post({ type: 'discarded' });  // a diverged model is dropped, not kept
   }
 }
 

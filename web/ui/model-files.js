@@ -48,10 +48,11 @@ export class ModelFiles {
   problem(file) {
     const busy = this.busy();
     if (busy) return `cannot load ${file.name}: ${busy}`;
+    if (this.maxBytes === 0) return `cannot load ${file.name} yet: the page is still loading`;
     if (file.size === 0) return `cannot load ${file.name}: the file is empty`;
-    if (this.maxBytes > 0 && file.size > this.maxBytes) {
+    if (file.size > this.maxBytes) {
       return `cannot load ${file.name}: it is ${format.bytes(file.size)}, and the largest model file this page ` +
-        `holds is ${format.bytes(this.maxBytes)}. The previous model is still in use.`;
+        `holds is ${format.bytes(this.maxBytes)}`;
     }
     return null;
   }

@@ -72,6 +72,8 @@ class Fixnet {
     return { loss: this.m._fx_train_loss_sum(), correct: this.m._fx_train_correct() };
   }
   modelBatch() { return this.m._fx_model_batch(); }
+  // Optimizer steps the current (or last) trained model has made.
+  modelSteps() { return this.m._fx_model_steps() >>> 0; }
 
   // Correct answers on test images [first, first + count) and their predicted classes.
   evaluate(first, count) {
