@@ -36,6 +36,7 @@ TEST_CASE("images that would break stb_image are refused before it reads them") 
   CHECK(decode_error("data/jpeg_dht_past_end_62b.jpg") == "JPEG: a Huffman table lists 697 codes (at most 256)");
   // 51 FF fill bytes before SOI, which stb skips.
   CHECK(decode_error("data/jpeg_fill_before_soi_115b.jpg") == "JPEG: a Huffman table lists 1684 codes (at most 256)");
+  CHECK(decode_error("data/png_empty_idat_74b.png") == "PNG: an empty IDAT chunk");
   CHECK(decode_error("data/pnm_int_overflow.pgm") == "PNM: a header number has 11 digits (at most 9)");
 }
 

@@ -1,6 +1,8 @@
 // fixnet-mnist: image header checks made before stb_image decodes a file.
 #include "image_header.h"
 
+#include <cstring>
+
 namespace fixnet_cli {
 
 namespace {
@@ -54,6 +56,19 @@ std::string pnm_problem(const std::uint8_t* b, std::size_t n) {
   return "";
 }
 
+// Walks a PNG's chunks (after the 8-byte signature): an IDAT chunk of length
+// 0 makes stb copy into a null pointer (its buffer is not allocated yet).
+std::string png_problem(const std::uint8_t* b, std::size_t n) {
+  for (std::size_t i = 8; i + 8 <= n;) {
+    const std::size_t length = std::size_t(b[i]) << 24 | std::size_t(b[i + 1]) << 16 | std::size_t(b[i + 2]) << 8 | b[i + 3];
+    if (b[i + 4] == 'I' && b[i + 5] == 'D' && b[i + 6] == 'A' && b[i + 7] == 'T' && length == 0)
+      return "PNG: an empty IDAT chunk";
+    if (length > n - i - 8) break;  // cut off: stb reports that itself
+    i += 12 + length;               // length, type, data, CRC
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string image_header_problem(const std::uint8_t* bytes, std::size_t size) {
@@ -62,6 +77,7 @@ std::string image_header_problem(const std::uint8_t* bytes, std::size_t size) {
   while (soi < size && bytes[soi] == 0xFF) ++soi;
   if (soi > 0 && soi < size && bytes[soi] == 0xD8) return jpeg_problem(bytes, size, soi + 1);
   if (size >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6')) return pnm_problem(bytes, size);
+  if (size >= 8 && std::memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0) return png_problem(bytes, size);
   return "";
 }
 
