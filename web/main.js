@@ -77,8 +77,12 @@ $('pause').addEventListener('click', () => send({ type: state === 'paused' ? 're
 document.addEventListener('click', (e) => {
   if (e.target.closest('button, .button')) showingError = false;
 }, { capture: true });
+// The worker handles messages in order, so whatever is sent after the reset
+// (a model file, say) finds no training run: the page is idle at once, not
+// only when the worker's answer arrives.
 $('reset').addEventListener('click', () => {
   send({ type: 'reset' });
+  if (ready) setState('idle');
   chart.reset(0);
   panel.clear();
   setStatus(ready ? 'ready' : $('status').textContent);

@@ -251,14 +251,19 @@ async function loadInt8Model(page, file) {
   report('int8 model', `${path.basename(file)} (${fs.statSync(file).size.toLocaleString('en')} B): test accuracy ${accuracy}; "${note}"`);
 }
 
-// Drops `file` (a path) on the page, as a user dragging it from their desktop.
-async function dropFile(page, file) {
-  const dataTransfer = await page.evaluateHandle(({ name, base64 }) => {
+// A handle to a DataTransfer in the page holding `file`, as a drop carries it.
+function fileTransfer(page, file) {
+  return page.evaluateHandle(({ name, base64 }) => {
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const transfer = new DataTransfer();
     transfer.items.add(new File([bytes], name));
     return transfer;
   }, { name: path.basename(file), base64: fs.readFileSync(file).toString('base64') });
+}
+
+// Drops `file` (a path) on the page, as a user dragging it from their desktop.
+async function dropFile(page, file) {
+  const dataTransfer = await fileTransfer(page, file);
   await page.dispatchEvent('body', 'dragover', { dataTransfer });
   await page.dispatchEvent('body', 'drop', { dataTransfer });
 }
@@ -277,7 +282,7 @@ const isError = async (page) => await page.getAttribute('#status', 'class') === 
 // Files the page must refuse with an error that stays on screen whatever runs
 // behind it: a corrupted file while the previous model's evaluation runs, an
 // empty file, a 1 GB one, an image, and any file while training. `model` is a
-// valid model file, which is also dropped on the page.
+// valid model file, which is also dropped on the page, and loaded at the end.
 async function refuseBadFiles(page, model, work) {
   const bytes = fs.readFileSync(model);
   bytes[Math.floor(bytes.length / 2)] ^= 0x40;
@@ -336,6 +341,18 @@ async function refuseBadFiles(page, model, work) {
   report('dropped while training', `"${busy}"; training went on (${stepsDone.toLocaleString('en')} steps)`);
   await page.click('#reset');
   check(!(await isError(page)), 'Reset clears the error');
+
+  // A file dropped at once after Reset (in the same task, before the worker
+  // can answer the reset) loads: the run is over for the page at once.
+  await page.click('#train');
+  await waitForStatus(page, /^training/);
+  const transfer = await fileTransfer(page, model);
+  await page.evaluate((dataTransfer) => {
+    document.getElementById('reset').click();
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer, bubbles: true, cancelable: true }));
+  }, transfer);
+  const loaded = await waitForStatus(page, /^loaded .*test accuracy|cannot load|could not load/);
+  check(/^loaded .*test accuracy/.test(loaded), `a file dropped right after Reset loads ("${loaded}")`);
 }
 
 // Training that diverges stops with a message, and the model is not kept.
@@ -441,12 +458,8 @@ async function run(page, port) {
     const loaded = await waitForStatus(page, /^loaded .*test accuracy|could not/);
     check(/^loaded .*test accuracy/.test(loaded), `a valid model file loads and is tested (${loaded})`);
     report('model files', `loaded ${path.basename(model)} (${fs.statSync(model).size.toLocaleString('en')} B)`);
-    await refuseBadFiles(page, model, work);
-    if (process.env.FIXNET_TEST_MODEL) {  // the model trained on the page was replaced: load it again
-      await page.setInputFiles('#model-file', model);
-      await waitForStatus(page, /^loaded .*test accuracy/);
-      await drawWithLoadedModel(page);
-    }
+    await refuseBadFiles(page, model, work);  // ends with `model` loaded again
+    if (process.env.FIXNET_TEST_MODEL) await drawWithLoadedModel(page);
     if (process.env.FIXNET_TEST_INT8_MODEL) await loadInt8Model(page, process.env.FIXNET_TEST_INT8_MODEL);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
