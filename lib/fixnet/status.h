@@ -23,7 +23,9 @@ enum class Error : std::uint8_t {
 };
 
 // The result of a fallible call: ok() or an error code with a static message.
-struct Status {
+// [[nodiscard]]: a call whose Status is dropped does not compile (warnings are
+// errors); check it, or pass it on.
+struct [[nodiscard]] Status {
   Error code = Error::none;
   const char* message = "ok";
 
