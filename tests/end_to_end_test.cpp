@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   }
   const auto start = std::chrono::steady_clock::now();
   const fixnet::mnist::Recipe recipe = fixnet::mnist::softmax_recipe();
-  const fixnet::PlanOptions options{recipe.batch, recipe.optimizer.kind};
+  const fixnet::PlanOptions options{recipe.batch, recipe.optimizer_kind};
   const fixnet::Plan plan = fixnet::plan(recipe.spec, options);
   auto arena = fixnet_host::allocate_arena(plan.bytes);
   fixnet::Model model;

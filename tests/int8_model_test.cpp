@@ -368,6 +368,30 @@ TEST_CASE("an int8 model file round-trips bit for bit, and its format is as docu
   CHECK(again == file);
 }
 
+TEST_CASE("an int8 model file loads in one call into the Int8Model, whatever the options say") {
+  const std::vector<std::uint8_t> file = golden_file();
+  const PlanOptions options{3};  // float32 by default: the file's precision wins
+  Plan planned;
+  REQUIRE(plan_model_file(file.data(), file.size(), options, &planned).ok());
+  CHECK(planned.options.precision == Precision::int8);
+  CHECK(planned.bytes == plan(kGoldenSpec, int8_options(3)).bytes);
+  fixnet_test::TestArena arena(planned.bytes);
+  Model unused;
+  Int8Model model;
+  Precision precision = Precision::float32;
+  REQUIRE(load_model_file(file.data(), file.size(), options, arena.data(), planned.bytes, &unused, &model, &precision)
+              .ok());
+  CHECK(precision == Precision::int8);
+  CHECK(run_golden(model, 3) == std::vector<std::int8_t>(kGoldenLogits, kGoldenLogits + 30));
+  CHECK(std::string(load_model_file(file.data(), file.size(), options, arena.data(), planned.bytes, &unused, nullptr,
+                                    nullptr)
+                        .message) == "model file: it holds an int8 model, and no Int8Model was given");
+  CHECK(std::string(load_model_file(file.data(), file.size(), PlanOptions{3, OptimizerKind::adam}, arena.data(),
+                                    planned.bytes, &unused, &model, nullptr)
+                        .message) == "int8 plans are for inference only");
+  CHECK(run_golden(model, 3) == std::vector<std::int8_t>(kGoldenLogits, kGoldenLogits + 30));  // untouched
+}
+
 TEST_CASE("bad int8 model files are refused with exact errors") {
   const std::vector<std::uint8_t> good = golden_file();
   const std::size_t tensors = 24 + 32 * 7;  // the activation table

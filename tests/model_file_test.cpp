@@ -62,6 +62,47 @@ TEST_CASE("a saved model loads back bit for bit, and its architecture can be rea
   CHECK(std::memcmp(b.model.parameters(), original.model.parameters(), b.model.parameter_count() * 4) == 0);
 }
 
+TEST_CASE("a model file loads in one call into a planned arena, or is refused with the model untouched") {
+  const std::vector<std::uint8_t> file = saved_small_model();
+  const PlanOptions options{2};
+  Plan planned;
+  REQUIRE(plan_model_file(file.data(), file.size(), options, &planned).ok());
+  CHECK(same_architecture(planned.spec, kSmall));
+  CHECK(planned.bytes == plan(kSmall, options).bytes);
+  CHECK(planned.options.precision == Precision::float32);
+
+  fixnet_test::TestArena arena(planned.bytes);
+  Model model;
+  Int8Model unused;
+  Precision precision = Precision::int8;
+  REQUIRE(load_model_file(file.data(), file.size(), options, arena.data(), planned.bytes, &model, &unused, &precision)
+              .ok());
+  CHECK(precision == Precision::float32);
+  Built original(kSmall);
+  Rng rng(3);
+  original.model.initialize_parameters(rng);
+  const std::size_t bytes = original.model.parameter_count() * 4;
+  REQUIRE(model.parameter_count() * 4 == bytes);
+  CHECK(std::memcmp(model.parameters(), original.model.parameters(), bytes) == 0);
+
+  const auto error = [&](const std::vector<std::uint8_t>& f, const PlanOptions& o, std::size_t arena_bytes,
+                         Model* m) {
+    return std::string(load_model_file(f.data(), f.size(), o, arena.data(), arena_bytes, m, &unused, nullptr).message);
+  };
+  std::vector<std::uint8_t> corrupt = file;
+  corrupt[corrupt.size() / 2] ^= 1;
+  PlanOptions external = options;
+  external.external_parameters = true;
+  CHECK(error(file, options, planned.bytes - 1, &model) == "arena is smaller than the plan's bytes");
+  CHECK(error(corrupt, options, planned.bytes, &model) == "model file: checksum mismatch (the file is corrupted)");
+  CHECK(error(file, options, planned.bytes, nullptr) == "model file: it holds a float model, and no Model was given");
+  CHECK(error(file, external, planned.bytes, &model) ==
+        "external parameters must be given exactly when the plan says so");
+  CHECK(std::string(plan_model_file(corrupt.data(), corrupt.size(), options, &planned).message) ==
+        "model file: checksum mismatch (the file is corrupted)");
+  CHECK(std::memcmp(model.parameters(), original.model.parameters(), bytes) == 0);  // untouched by the refusals
+}
+
 TEST_CASE("truncated, extended, foreign and future files are refused with the exact error") {
   const std::vector<std::uint8_t> file = saved_small_model();
   for (std::size_t keep : {std::size_t(0), std::size_t(3), std::size_t(7), std::size_t(20), std::size_t(100),
@@ -154,7 +195,6 @@ struct Training {
   }
   void steps(int count) {
     OptimizerSettings adam;
-    adam.kind = OptimizerKind::adam;
     adam.learning_rate = 0.01f;
     for (int i = 0; i < count; ++i) {
       REQUIRE(batches.next(2, model.input_buffer(), model.label_buffer()).ok());

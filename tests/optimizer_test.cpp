@@ -18,7 +18,6 @@ TEST_CASE("two Adam steps equal the hand-computed values") {
   //   lr_2 = 0.1 sqrt(1 - 0.999^2) / (1 - 0.9^2) = 0.0235316725;
   //   p = (0.8101425956, -1.9494192501).
   OptimizerSettings s;
-  s.kind = OptimizerKind::adam;
   s.learning_rate = 0.1f;
   float p[2] = {1.0f, -2.0f}, m[2] = {0, 0}, v[2] = {0, 0};
   const float g1[2] = {0.5f, -0.1f}, g2[2] = {0.2f, 0.3f};
@@ -38,7 +37,6 @@ TEST_CASE("two Adam steps equal the hand-computed values") {
 
 TEST_CASE("Adam treats a partial last vector as the full ones") {
   OptimizerSettings s;
-  s.kind = OptimizerKind::adam;
   s.learning_rate = 1e-3f;
   constexpr int kCount = 37;  // whole vectors and a partial one
   float p[kCount], m[kCount] = {}, v[kCount] = {}, g[kCount];

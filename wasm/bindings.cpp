@@ -188,7 +188,7 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
   g_have_model = g_trainable = g_is_int8 = false;
   g_optimizer = recipe.optimizer;
   g_optimizer.learning_rate = learning_rate;
-  Status s = g_model.init(recipe.spec, {batch, g_optimizer.kind, kWorkers}, g_arena, sizeof g_arena);
+  Status s = g_model.init(recipe.spec, {batch, recipe.optimizer_kind, kWorkers}, g_arena, sizeof g_arena);
   if (s.ok()) s = g_model.set_parallel(g_parallel);
   if (!s.ok()) return report(s);
   g_rng.reseed(seed);
@@ -299,29 +299,22 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t fx_model_save() {
 // values) before the current model is touched: a bad file leaves it working.
 EMSCRIPTEN_KEEPALIVE int fx_model_load(std::uint32_t size) {
   if (size > kModelFileBytes) return report(fail(Error::oversized, "model file is larger than any this page can hold"));
-  ModelSpec spec;
-  Precision precision = Precision::float32;
-  Status s = read_model_spec(g_model_file, size, &spec, &precision);
+  const PlanOptions options{kEvaluationBatch, OptimizerKind::none, kWorkers};
+  static Plan file_plan;  // kept off the stack
+  Status s = plan_model_file(g_model_file, size, options, &file_plan);
   if (!s.ok()) return report(s);
-  if (!(spec.input == mnist::kInput) || output_dims(spec).channels != mnist::kClasses)
+  if (!(file_plan.spec.input == mnist::kInput) || file_plan.classes != mnist::kClasses)
     return report(fail(Error::architecture_mismatch, "model file is not for 28x28 digits in 10 classes"));
-  const PlanOptions options{kEvaluationBatch, OptimizerKind::none, kWorkers, false, precision};
-  if (plan(spec, options).bytes > sizeof g_arena)
+  if (file_plan.bytes > sizeof g_arena)
     return report(fail(Error::arena_too_small, "model file holds a network too large for this page"));
-  g_have_model = g_trainable = false;
+  Precision precision = Precision::float32;
+  s = load_model_file(g_model_file, size, options, g_arena, sizeof g_arena, &g_model, &g_int8, &precision);
+  if (!s.ok()) return report(s);  // refused before either model was touched
+  g_trainable = false;
   g_is_int8 = precision == Precision::int8;
-  if (g_is_int8) {
-    s = g_int8.init(spec, options, g_arena, sizeof g_arena);
-    if (s.ok()) s = g_int8.set_parallel(g_parallel);
-    if (s.ok()) s = load_model_file(g_model_file, size, &g_int8);
-  } else {
-    s = g_model.init(spec, options, g_arena, sizeof g_arena);
-    if (s.ok()) s = g_model.set_parallel(g_parallel);
-    if (s.ok()) s = load_model_file(g_model_file, size, &g_model);
-  }
-  if (!s.ok()) return report(s);
-  g_have_model = true;
-  return report(ok_status());
+  s = g_is_int8 ? g_int8.set_parallel(g_parallel) : g_model.set_parallel(g_parallel);
+  g_have_model = s.ok();
+  return report(s);
 }
 
 // 0 softmax, 1 CNN, 2 another architecture, -1 none.

@@ -76,7 +76,7 @@ int train_command(const Args& args) {
 
   fixnet::PlanOptions options;
   options.batch = int(batch);
-  options.optimizer = recipe.optimizer.kind;
+  options.optimizer = recipe.optimizer_kind;
   options.workers = threads;
   const fixnet::Plan plan = fixnet::plan(recipe.spec, options);
   auto arena = fixnet_host::allocate_arena(plan.bytes);
@@ -90,7 +90,7 @@ int train_command(const Args& args) {
     return kExitFailure;
   }
   std::printf("fixnet: training %s on %d images from %s: %lld steps of %lld, %s %g, seed %lld\n", recipe.name,
-              data.train.count, data.directory.c_str(), steps, batch, optimizer_name(recipe.optimizer.kind), lr, seed);
+              data.train.count, data.directory.c_str(), steps, batch, optimizer_name(recipe.optimizer_kind), lr, seed);
   std::printf("fixnet: %zu parameters, arena %.1f MB, kernels %s, %d thread%s\n", model.parameter_count(),
               plan.bytes / 1e6, fixnet::simd::kName, threads, threads == 1 ? "" : "s");
   std::fflush(stdout);

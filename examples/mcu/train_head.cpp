@@ -92,7 +92,6 @@ int main(int argc, char** argv) {
   if (!accuracy(test, quick, &before)) return 1;
   std::printf("as exported: test accuracy %g; last layer re-initialised: %g (%d digits)\n", trained, before, quick);
   fixnet::OptimizerSettings descent;
-  descent.kind = fixnet::OptimizerKind::gradient_descent;
   std::uint64_t instructions = 0;
   for (int step = 0; step < steps; ++step) {
     int label = 0;

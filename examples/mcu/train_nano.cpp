@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
   fixnet::Rng rng(0);
   if (!check(g_model.init(kSpec, kTraining, g_arena, sizeof g_arena), "model")) return 1;
   g_model.initialize_parameters(rng);
-  const fixnet::OptimizerSettings adam = fixnet::mnist::optimizer(fixnet::OptimizerKind::adam, 3e-3f);
+  const fixnet::OptimizerSettings adam = fixnet::OptimizerSettings{3e-3f};
   std::printf("fixnet firmware on %s: nano trained from scratch (float, Adam 3e-3, batch %d)\n", mcu::board_name(),
               kBatch);
   double before = 0, after = 0, quantized = 0;

@@ -55,7 +55,7 @@ int main() {
   std::printf("spiral: %zu parameters; the model's memory: %zu bytes, fixed at compile time\n",
               model.parameter_count(), sizeof arena);
 
-  const fixnet::OptimizerSettings adam{fixnet::OptimizerKind::adam, 0.01f};
+  const fixnet::OptimizerSettings adam{0.01f};  // the plan's optimizer (Adam) at rate 0.01
   float loss = 0;  // summed over the `summed` steps since the last line printed
   int summed = 0;
   for (int step = 1; step <= kSteps; ++step) {

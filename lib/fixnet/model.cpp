@@ -338,8 +338,6 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   if (!ready_) return fail(Error::invalid_argument, "model is not initialised");
   if (plan_.options.optimizer == OptimizerKind::none)
     return fail(Error::invalid_argument, "an inference plan cannot train");
-  if (optimizer.kind != plan_.options.optimizer)
-    return fail(Error::invalid_argument, "optimizer differs from the one the plan reserved state for");
   if (!(optimizer.learning_rate > 0.0f) || optimizer.learning_rate > 1e6f)
     return fail(Error::invalid_argument, "learning rate must be in (0, 1e6]");
   if (labels == nullptr) return fail(Error::invalid_argument, "labels are null");
@@ -358,7 +356,7 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   // has just succeeded, which is all it checks.
   ++steps_;
   parameters_changed();
-  const Update update{optimizer.kind, optimizer.learning_rate, adam_step(optimizer, steps_)};
+  const Update update{plan_.options.optimizer, optimizer.learning_rate, adam_step(optimizer, steps_)};
   return backward_pass(dlogits, n, &update);
 }
 

@@ -59,8 +59,9 @@ class Model {
 
   // One step of the recipe: forward (training), softmax cross-entropy against
   // `labels` [n], backward, and an optimizer update. Stats are measured before
-  // the update. The optimizer must match the plan's. A loss that is not
-  // finite is Error::diverged, with no update made.
+  // the update. The update is the plan's optimizer with `optimizer`'s
+  // hyper-parameters. A loss that is not finite is Error::diverged, with no
+  // update made.
   Status train_step(const float* input, const std::uint8_t* labels, int n, const OptimizerSettings& optimizer,
                     Rng& rng, StepStats* stats);
 

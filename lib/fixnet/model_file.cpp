@@ -427,12 +427,8 @@ Status check_loadable(const void* bytes, std::size_t size, Precision wanted, con
   return ok_status();
 }
 
-}  // namespace
-
-Status load_model_file(const void* bytes, std::size_t size, Model* model) {
-  ModelSpec spec;
-  const Status s = check_loadable(bytes, size, Precision::float32, model ? &model->spec() : nullptr, &spec);
-  if (!s.ok()) return s;
+// Copies the parameters of a checked float file of `spec` into `model`.
+Status copy_parameters(const void* bytes, const ModelSpec& spec, Model* model) {
   if (model->mutable_parameters() == nullptr)
     return fail(Error::invalid_argument, "model file: the model cannot take parameters");
   const std::uint8_t* q = static_cast<const std::uint8_t*>(bytes) + kHeader + kLayerRecord * std::size_t(spec.layer_count) + 8;
@@ -442,10 +438,8 @@ Status load_model_file(const void* bytes, std::size_t size, Model* model) {
   return ok_status();
 }
 
-Status load_model_file(const void* bytes, std::size_t size, Int8Model* model) {
-  ModelSpec spec;
-  const Status s = check_loadable(bytes, size, Precision::int8, model ? &model->spec() : nullptr, &spec);
-  if (!s.ok()) return s;
+// Copies the parameters of a checked int8 file of `spec` into `model`.
+Status copy_parameters(const void* bytes, const ModelSpec& spec, Int8Model* model) {
   Int8Parameters view;
   int8_view(static_cast<const std::uint8_t*>(bytes), spec, &view);
   Dims d = spec.input;
@@ -465,6 +459,47 @@ Status load_model_file(const void* bytes, std::size_t size, Int8Model* model) {
   }
   for (int t = 0; t <= spec.layer_count; ++t) model->set_activation_params(t, view.activations[t]);
   return model->parameters_changed();
+}
+
+}  // namespace
+
+Status load_model_file(const void* bytes, std::size_t size, Model* model) {
+  ModelSpec spec;
+  const Status s = check_loadable(bytes, size, Precision::float32, model ? &model->spec() : nullptr, &spec);
+  return s.ok() ? copy_parameters(bytes, spec, model) : s;
+}
+
+Status load_model_file(const void* bytes, std::size_t size, Int8Model* model) {
+  ModelSpec spec;
+  const Status s = check_loadable(bytes, size, Precision::int8, model ? &model->spec() : nullptr, &spec);
+  return s.ok() ? copy_parameters(bytes, spec, model) : s;
+}
+
+Status plan_model_file(const void* bytes, std::size_t size, PlanOptions options, Plan* out) {
+  if (out == nullptr) return fail(Error::invalid_argument, "model file: null plan");
+  ModelSpec spec;
+  const Status s = read_model_spec(bytes, size, &spec, &options.precision);
+  if (!s.ok()) return s;
+  *out = plan(spec, options);
+  return out->status;
+}
+
+Status load_model_file(const void* bytes, std::size_t size, const PlanOptions& options, void* arena,
+                       std::size_t arena_bytes, Model* model, Int8Model* int8, Precision* precision) {
+  ModelSpec spec;
+  PlanOptions o = options;
+  Status s = read_model_spec(bytes, size, &spec, &o.precision);
+  if (!s.ok()) return s;
+  const bool is_int8 = o.precision == Precision::int8;
+  if (is_int8 ? int8 == nullptr : model == nullptr)
+    return fail(Error::invalid_argument, is_int8 ? "model file: it holds an int8 model, and no Int8Model was given"
+                                                 : "model file: it holds a float model, and no Model was given");
+  s = check_arena(plan(spec, o), arena, arena_bytes, false);  // the plan's status, the arena's size and alignment
+  if (!s.ok()) return s;
+  s = is_int8 ? int8->init(spec, o, arena, arena_bytes) : model->init(spec, o, arena, arena_bytes);
+  if (s.ok()) s = is_int8 ? copy_parameters(bytes, spec, int8) : copy_parameters(bytes, spec, model);
+  if (s.ok() && precision != nullptr) *precision = o.precision;
+  return s;
 }
 
 }  // namespace fixnet

@@ -130,6 +130,23 @@ Status load_training_state(const void* bytes, std::size_t size, Model* model, Rn
 Status load_model_file(const void* bytes, std::size_t size, Model* model);
 Status load_model_file(const void* bytes, std::size_t size, Int8Model* model);
 
+// The plan of the model a file holds, used as `options` says (its precision
+// is the file's): checks the whole file as read_model_spec does. For a host
+// to check what the file asks for (plan->bytes, plan->spec) before giving it
+// an arena; then load_model_file below.
+Status plan_model_file(const void* bytes, std::size_t size, PlanOptions options, Plan* plan);
+
+// A model file in one call: checks the whole file as read_model_spec does,
+// plans the model it holds as `options` says (its precision is the file's),
+// refuses a plan larger than arena_bytes (Error::arena_too_small) or one
+// with external parameters, then builds that model in `arena`
+// (kArenaAlignment-aligned) and loads the
+// parameters: into `model` for a float file (version 1 or a training
+// state's parameters), into `int8` for an int8 one. Neither model is touched
+// before every check has passed; *precision (when not null) says which holds it.
+Status load_model_file(const void* bytes, std::size_t size, const PlanOptions& options, void* arena,
+                       std::size_t arena_bytes, Model* model, Int8Model* int8, Precision* precision);
+
 // CRC-32 (IEEE 802.3 polynomial, reflected; zlib's crc32) of `size` bytes.
 std::uint32_t crc32(const void* bytes, std::size_t size);
 

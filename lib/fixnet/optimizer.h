@@ -8,9 +8,10 @@ namespace fixnet {
 
 enum class OptimizerKind : std::uint8_t { none = 0, gradient_descent, adam };
 
-// Hyper-parameters; beta1, beta2 and epsilon are TensorFlow's Adam defaults.
+// Hyper-parameters of the optimizer a model was planned with
+// (PlanOptions::optimizer, the one place that says which); beta1, beta2 and
+// epsilon (Adam's) are TensorFlow's defaults.
 struct OptimizerSettings {
-  OptimizerKind kind = OptimizerKind::gradient_descent;
   float learning_rate = 0.01f;
   float beta1 = 0.9f;
   float beta2 = 0.999f;

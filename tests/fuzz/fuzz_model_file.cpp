@@ -1,6 +1,6 @@
 // Fuzz target: a model file read, planned, loaded into its arena and run,
-// float (version 1), int8 (version 2) or a training state (version 3), as
-// the CLI's load_model and --resume do.
+// float (version 1) or int8 (version 2) as the CLI's load_model does, or a
+// training state (version 3) as --resume does.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -32,8 +32,7 @@ std::uint32_t u32_at(const std::uint8_t* p) { return std::uint32_t(p[0] | p[1] <
 // A training state resumed as `fixnet-mnist train --resume` does: over data
 // of as many examples as its minibatch order has (images of zeros, labels
 // 0), then one training step.
-void resume(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelSpec& spec, fixnet::Model& model,
-            fixnet::OptimizerKind optimizer) {
+void resume(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelSpec& spec, fixnet::Model& model) {
   // The state's layout (read_model_spec has checked it): optimizer fields at
   // the end of the parameters, S floats of state, the generator, E examples.
   const std::size_t at = fixnet::model_file_size(spec) - 4;
@@ -50,51 +49,47 @@ void resume(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelSpec
   if (!fixnet::load_training_state(bytes, size, &model, &rng, examples > 0 ? &batches : nullptr).ok()) return;
   if (examples == 0) return;
   const int n = int(std::min<std::uint32_t>(2, examples));
-  fixnet::OptimizerSettings settings;
-  settings.kind = optimizer;
+  const fixnet::OptimizerSettings settings;
   if (!batches.next(n, model.input_buffer(), model.label_buffer()).ok()) __builtin_trap();  // a restored order runs
   fixnet::StepStats stats;
   (void)model.train_step(model.input_buffer(), model.label_buffer(), n, settings, rng, &stats);
 }
 
-void run_float(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelSpec& spec) {
+// A training state resumed as `fixnet-mnist train --resume` does, with the
+// optimizer and frozen layers it records.
+void run_training_state(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelSpec& spec) {
+  const std::size_t at = fixnet::model_file_size(spec) - 4;
+  const std::uint32_t optimizer = u32_at(bytes + at), frozen = u32_at(bytes + at + 4);
+  if (optimizer < 1 || optimizer > 2 || frozen > std::uint32_t(spec.layer_count)) return;
   fixnet::PlanOptions options;
   options.batch = 2;
-  const std::uint32_t version = u32_at(bytes + 4);
-  if (version == fixnet::kTrainingStateVersion) {  // the optimizer and frozen layers the state records
-    const std::size_t at = fixnet::model_file_size(spec) - 4;
-    const std::uint32_t optimizer = u32_at(bytes + at), frozen = u32_at(bytes + at + 4);
-    if (optimizer < 1 || optimizer > 2 || frozen > std::uint32_t(spec.layer_count)) return;
-    options.optimizer = optimizer == 1 ? fixnet::OptimizerKind::gradient_descent : fixnet::OptimizerKind::adam;
-    options.frozen_layers = int(frozen);
-  }
+  options.optimizer = optimizer == 1 ? fixnet::OptimizerKind::gradient_descent : fixnet::OptimizerKind::adam;
+  options.frozen_layers = int(frozen);
   const fixnet::Plan plan = fixnet::plan(spec, options);
   auto arena = arena_for(plan);
   fixnet::Model model;
   if (!arena || !model.init(spec, options, arena.get(), plan.bytes).ok()) return;
-  if (version == fixnet::kTrainingStateVersion) {
-    resume(bytes, size, spec, model, options.optimizer);
-    return;
-  } else if (!fixnet::load_model_file(bytes, size, &model).ok()) {
-    __builtin_trap();  // read_model_spec accepted it, so must loading
-  }
-  std::vector<float> input(std::size_t(2) * std::size_t(model.input_size()), 0.5f);
-  std::vector<float> probabilities(std::size_t(2) * std::size_t(model.classes()));
-  (void)model.predict(input.data(), 2, probabilities.data());
+  resume(bytes, size, spec, model);
 }
 
-void run_int8(const std::uint8_t* bytes, std::size_t size, const fixnet::ModelSpec& spec) {
+// A float or int8 model file loaded as the CLI's load_model does (planned,
+// then loaded in one call), then run.
+void run_model(const std::uint8_t* bytes, std::size_t size) {
   fixnet::PlanOptions options;
   options.batch = 2;
-  options.precision = fixnet::Precision::int8;
-  const fixnet::Plan plan = fixnet::plan(spec, options);
+  fixnet::Plan plan;
+  if (!fixnet::plan_model_file(bytes, size, options, &plan).ok()) return;
   auto arena = arena_for(plan);
-  fixnet::Int8Model model;
-  if (!arena || !model.init(spec, options, arena.get(), plan.bytes).ok()) return;
-  if (!fixnet::load_model_file(bytes, size, &model).ok()) __builtin_trap();  // read_model_spec accepted it
-  std::vector<float> input(std::size_t(2) * std::size_t(spec.input.size()), 0.5f);
-  std::vector<float> probabilities(std::size_t(2) * std::size_t(model.classes()));
-  (void)model.predict(input.data(), 2, probabilities.data());
+  if (!arena) return;
+  fixnet::Model model;
+  fixnet::Int8Model int8;
+  fixnet::Precision precision = fixnet::Precision::float32;
+  if (!fixnet::load_model_file(bytes, size, options, arena.get(), plan.bytes, &model, &int8, &precision).ok())
+    __builtin_trap();  // planned, so it loads
+  std::vector<float> input(std::size_t(2) * std::size_t(plan.spec.input.size()), 0.5f);
+  std::vector<float> probabilities(std::size_t(2) * std::size_t(plan.classes));
+  (void)(precision == fixnet::Precision::int8 ? int8.predict(input.data(), 2, probabilities.data())
+                                              : model.predict(input.data(), 2, probabilities.data()));
 }
 
 }  // namespace
@@ -108,12 +103,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int pass = 0; pass < 2; ++pass) {  // as it is, then with its checksum right
     if (pass == 1 && !fixnet_fuzz::fix_checksum(copy.get(), size)) break;
     fixnet::ModelSpec spec;
-    fixnet::Precision precision = fixnet::Precision::float32;
-    if (!fixnet::read_model_spec(bytes, size, &spec, &precision).ok()) continue;
-    if (precision == fixnet::Precision::int8)
-      run_int8(bytes, size, spec);
+    if (!fixnet::read_model_spec(bytes, size, &spec).ok()) continue;
+    if (u32_at(bytes + 4) == fixnet::kTrainingStateVersion)
+      run_training_state(bytes, size, spec);
     else
-      run_float(bytes, size, spec);
+      run_model(bytes, size);
     break;
   }
   return 0;

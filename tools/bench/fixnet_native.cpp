@@ -75,7 +75,7 @@ struct Bench {
 // minibatches.
 struct Trainer {
   Trainer(const fixnet::mnist::Recipe& recipe, const fixnet_host::MnistData& data, int threads)
-      : recipe(recipe), pool(threads), b(recipe.spec, {recipe.batch, recipe.optimizer.kind, threads}, pool),
+      : recipe(recipe), pool(threads), b(recipe.spec, {recipe.batch, recipe.optimizer_kind, threads}, pool),
         order(std::size_t(data.train.count)) {
     b.model.initialize_parameters(rng);
     check(batches.init(data.train, order.data(), order.size(), &rng));
