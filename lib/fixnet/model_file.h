@@ -140,10 +140,10 @@ Status plan_model_file(const void* bytes, std::size_t size, PlanOptions options,
 // plans the model it holds as `options` says (its precision is the file's),
 // refuses a plan larger than arena_bytes (Error::arena_too_small) or one
 // with external parameters, then builds that model in `arena`
-// (kArenaAlignment-aligned) and loads the
-// parameters: into `model` for a float file (version 1 or a training
-// state's parameters), into `int8` for an int8 one. Neither model is touched
-// before every check has passed; *precision (when not null) says which holds it.
+// (kArenaAlignment-aligned) and loads the parameters: into `model` for a
+// float file (version 1 or a training state's parameters), into `int8` for
+// an int8 one. Neither model is touched before every check has passed;
+// *precision (when not null) says which holds the file's model.
 Status load_model_file(const void* bytes, std::size_t size, const PlanOptions& options, void* arena,
                        std::size_t arena_bytes, Model* model, Int8Model* int8, Precision* precision);
 
