@@ -1,52 +1,8 @@
 // fixnet: the model file. Version 1 holds a float model, version 2 an int8
-// one. Everything little-endian; floats IEEE-754 binary32.
-//
-// Version 1 (float):
-//   offset        size   field
-//   0             4      magic "FXNM"
-//   4             4      u32 format version (1)
-//   8             12     u32 input height, width, channels
-//   20            4      u32 layer count L (1..16)
-//   24            32*L   per layer, 8 u32: kind (1 dense, 2 conv2d, 3 max_pool,
-//                        4 relu, 5 dropout, 6 flatten), units, window_h,
-//                        window_w, stride_h, stride_w, padding (1 SAME,
-//                        2 VALID), keep_prob (binary32 bits)
-//   24+32L        8      u64 parameter count P
-//   32+32L        4*P    parameters, layer by layer: weights then bias; dense
-//                        weights [inputs, units], conv2d [kh, kw, in, filters]
-//   32+32L+4P     4      CRC-32 (IEEE, as zlib's crc32) of all bytes before it
-//
-// Version 2 (int8, TensorFlow Lite's quantization; see int8_model.h):
-//   0             24+32L the same header and layer records, version 2
-//   24+32L        8(L+1) per tensor (the input, then each layer's output):
-//                        f32 scale, i32 zero point (-128..127)
-//   then, for each dense or conv2d layer in order, with U units and K
-//   weights per unit:
-//                 4U     f32 weight scales (symmetric, zero point 0)
-//                 4U     i32 biases (at scale input scale * weight scale)
-//                 4U     i32 requantization multipliers ([2^30, 2^31) or 0)
-//                 4U     i32 shifts (-31..30)
-//                 UK     i8 weights (-127..127), [units, K]: conv2d
-//                        [filters, kh, kw, in] (OHWI), dense [units, inputs];
-//                        then zero bytes to a multiple of 4
-//   last          4      CRC-32 of all bytes before it
-// Every field of version 2 is 4-byte aligned.
-//
-// Version 3 (a training state, to carry on training exactly where it stopped):
-//   0             32+32L+4P  version 1's header, architecture and parameters
-//                            (parameter count included), version 3
-//   then          4      u32 optimizer (1 gradient descent, 2 Adam)
-//                 4      u32 frozen layers
-//                 8      u64 completed optimizer steps
-//                 8      u64 S, floats of optimizer state
-//                 4S     the state, per trainable parameter (Adam: m, then v)
-//                 16     u64 generator state, u64 increment
-//                 4      u32 E, examples of the minibatch order (0: none)
-//                 12+4E  when E > 0: u32 position, u32 epochs, u32 started
-//                        (0 or 1), then the order, E u32 example indices
-//   last          4      CRC-32 of all bytes before it
-//
-// Initializers are not recorded: they do not change what a trained model computes.
+// one, version 3 a float model with its whole training state; all record the
+// architecture and end in a CRC-32. Everything little-endian, floats
+// IEEE-754 binary32. The byte layout of each version: docs/model-file.md.
+// Readers check a whole file before using any of it.
 #pragma once
 
 #include <cstddef>
