@@ -101,6 +101,8 @@ TEST_CASE("a model file loads in one call into a planned arena, or is refused wi
   CHECK(std::string(plan_model_file(corrupt.data(), corrupt.size(), options, &planned).message) ==
         "model file: checksum mismatch (the file is corrupted)");
   CHECK(std::memcmp(model.parameters(), original.model.parameters(), bytes) == 0);  // untouched by the refusals
+  std::vector<float> probabilities(2 * 3);
+  CHECK(model.predict(model.input_buffer(), 2, probabilities.data()).ok());  // still built: init never ran again
 }
 
 TEST_CASE("truncated, extended, foreign and future files are refused with the exact error") {
