@@ -14,7 +14,22 @@ const MODEL_NAMES = { softmax: 'softmax regression', cnn: 'convolutional network
 const REFRESH_PREDICTION_MS = 500;  // while training, the drawing is re-classified this often
 
 const worker = new Worker('worker.js', { type: 'module' });
-const send = (message, transfer = []) => worker.postMessage(message, transfer);
+
+// Every request carries a number, and every worker message the number of the
+// last request the worker had handled when it posted it. A job's reports
+// posted before the worker handled the latest request that replaces the job
+// (train, reset, load) are stale: the page drops them, so the evaluation of
+// the previous model cannot overwrite "training…", say.
+const JOB_REQUESTS = new Set(['train', 'reset', 'load']);
+const JOB_REPORTS = new Set(['state', 'progress', 'trained', 'test', 'evaluating', 'mistakes', 'weights']);
+let requests = 0;
+let jobRequest = 0;  // the number of the latest request that replaces the job
+function send(message, transfer = []) {
+  ++requests;
+  if (JOB_REQUESTS.has(message.type)) jobRequest = requests;
+  worker.postMessage({ ...message, number: requests }, transfer);
+}
+const stale = (message) => JOB_REPORTS.has(message.type) && message.handled < jobRequest;
 
 const panel = new TrainPanel();
 const chart = new TrainingChart($('chart'));
@@ -218,7 +233,9 @@ function noteModel(text) {
   $('model-note').textContent = `Current model: ${text}`;
 }
 
-worker.onmessage = ({ data }) => handlers[data.type](data);
+worker.onmessage = ({ data }) => {
+  if (!stale(data)) handlers[data.type](data);
+};
 worker.onerror = (e) => setStatus(`error: the worker failed (${e.message ?? 'no message'})`, { error: true });
 setState('loading');
 setStatus('loading the WebAssembly module…');

@@ -18,7 +18,8 @@ let paused = false;
 let scheduled = false;
 let pendingClassify = null;  // the latest drawing to classify; older ones are dropped
 
-const post = (message, transfer = []) => self.postMessage(message, transfer);
+let handled = 0;      // the number of the last request handled (see the page's send)
+const post = (message, transfer = []) => self.postMessage({ ...message, handled }, transfer);
 const tick = new MessageChannel();
 tick.port1.onmessage = pump;
 
@@ -122,6 +123,7 @@ const handlers = {
 };
 
 self.onmessage = ({ data }) => {
+  handled = data.number;
   try {
     if (!fx) throw new Error('the page is still loading');
     handlers[data.type](data);

@@ -132,9 +132,15 @@ async function predictionLatency(page) {
 
 const statusText = (page) => page.textContent('#status');
 
+// Waits for the status line to match `pattern`; on a timeout, the error says
+// what the status line showed instead.
 async function waitForStatus(page, pattern, timeout = 60000) {
-  await page.waitForFunction((source) => new RegExp(source, 'i').test(document.getElementById('status').textContent),
-    pattern.source, { timeout });
+  try {
+    await page.waitForFunction((source) => new RegExp(source, 'i').test(document.getElementById('status').textContent),
+      pattern.source, { timeout });
+  } catch (e) {
+    throw new Error(`the status never matched ${pattern} in ${seconds(timeout)}; it shows "${await statusText(page)}" (${e.message})`);
+  }
   return statusText(page);
 }
 
@@ -378,11 +384,13 @@ async function serveWeightPoisoner(page) {
   });
 }
 
+// The page's own worker (the module's threads are workers too).
+const pageWorker = (page) => page.workers().find((w) => new URL(w.url()).pathname === '/worker.js');
+
 async function divergence(page) {
   await page.selectOption('#model', 'softmax');
+  await pageWorker(page).evaluate(() => { self.__poisonWeights = true; });  // the run's first call diverges
   await page.click('#train');
-  await waitForStatus(page, /^training/);
-  await page.workers()[0].evaluate(() => { self.__poisonWeights = true; });
   const text = await waitForStatus(page, /training stopped|test accuracy/, 60000);
   check(/^error: training stopped after step [0-9]+: training diverged: the loss is not finite \(try a smaller learning rate\)$/.test(text) &&
     await isError(page), `a diverging run stops with a message ("${text}")`);
@@ -395,6 +403,34 @@ async function divergence(page) {
   const restored = await page.textContent('#model-note');
   check(/loaded from/.test(restored), `the diverged model was not kept ("${restored}")`);
   report('diverging softmax', `"${text}"; after a reload: "${restored}"`);
+}
+
+// Reports a job posted before Train was pressed must not replace what Train
+// shows. The page's main thread is kept busy while the evaluation of `model`
+// (just loaded) posts its progress, then Train is pressed in the same task:
+// those reports reach the page after the press.
+async function trainWhileTesting(page, model) {
+  await page.selectOption('#model', 'softmax');
+  await page.fill('#steps', '100000');  // still training when checked; Reset then drops it unkept
+  await page.setInputFiles('#model-file', model);
+  const under = await waitForStatus(page, /testing on all .*: [0-9]+%|test accuracy|could not/);
+  if (!/%$/.test(under)) {  // tested before a report came: nothing to race with
+    report('Train while testing', `not run: ${path.basename(model)} was tested at once ("${under}")`);
+    return;
+  }
+  const progress = await messageCount(page, 'progress');
+  const pressed = await page.evaluate(() => {
+    const until = performance.now() + 300;
+    while (performance.now() < until);  // the worker goes on posting evaluation reports
+    document.getElementById('train').click();
+    return document.getElementById('status').textContent;
+  });
+  await waitForMessages(page, 'progress', progress + 1);  // the evaluation's reports were handled before it
+  const shown = await statusText(page);
+  check(/^training the softmax/.test(pressed) && /^training the softmax/.test(shown),
+    `the previous model's evaluation reports do not replace "training" (pressed: "${pressed}", then "${shown}")`);
+  await page.click('#reset');
+  report('Train while testing', `pressed during "${under}": "${shown}"`);
 }
 
 // The test ------------------------------------------------------------------------------
@@ -484,6 +520,7 @@ async function run(page, port) {
   const p = await drawAndCheck(page, 3, PLACEMENTS[2]);
   report('reload', `${restored.replace(/\.$/, '')}; drawn 3 -> ${p.digit}`);
 
+  if (process.env.FIXNET_TEST_MODEL) await trainWhileTesting(page, process.env.FIXNET_TEST_MODEL);
   await divergence(page);
 
   if (CNN_SECONDS > 0) await cnnRun(page);
