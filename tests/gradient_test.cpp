@@ -134,6 +134,47 @@ TEST_CASE("max_pool backward pass matches finite differences") {
   }
 }
 
+TEST_CASE("average-pooling backward passes match finite differences") {
+  struct PoolCase {
+    LayerSpec layer;
+    Dims input;
+  };
+  // SAME windows clipped by padding (fewer cells), overlapping and VALID ones, global.
+  const PoolCase cases[] = {{avg_pool(2, 2), {5, 5, 2}},          {avg_pool(3, 2), {7, 5, 1}},
+                            {avg_pool(3, 1), {5, 6, 17}},         {avg_pool(3, 2, Padding::valid), {7, 7, 2}},
+                            {global_avg_pool(), {4, 3, 17}},      {global_avg_pool(), {1, 1, 5}}};
+  for (const PoolCase& c : cases) {
+    const PoolGeometry g = pool_geometry(c.layer, c.input, 2);
+    const std::size_t nx = std::size_t(g.n) * c.input.size(), ny = std::size_t(g.n) * g.output.size();
+    std::vector<float> x = random_values(nx, 9), r = random_values(ny, 10), y(ny), dx(nx);
+    auto loss = [&] {
+      avg_pool_forward(g, x.data(), y.data());
+      return dot(y, r);
+    };
+    avg_pool_backward(g, r.data(), dx.data());
+    check_gradient("avg_pool dx", x, dx, loss);
+  }
+}
+
+TEST_CASE("sigmoid and tanh backward passes match finite differences") {
+  const std::size_t count = 203;  // not a multiple of any vector width
+  std::vector<float> x = random_values(count, 11, -4.0f, 4.0f), r = random_values(count, 12), y(count), dx(count);
+  auto sigmoid_loss = [&] {
+    sigmoid_forward(count, x.data(), y.data());
+    return dot(y, r);
+  };
+  sigmoid_loss();
+  sigmoid_backward(count, y.data(), r.data(), dx.data());
+  check_gradient("sigmoid dx", x, dx, sigmoid_loss, 1e-2f, 1e-3);
+  auto tanh_loss = [&] {
+    tanh_forward(count, x.data(), y.data());
+    return dot(y, r);
+  };
+  tanh_loss();
+  tanh_backward(count, y.data(), r.data(), dx.data());
+  check_gradient("tanh dx", x, dx, tanh_loss, 1e-2f, 1e-3);
+}
+
 TEST_CASE("relu and dropout backward passes match finite differences") {
   // An odd count: not a multiple of any vector width, and distinct_values then
   // stays 0.005 away from relu's kink at 0.
@@ -165,6 +206,16 @@ TEST_CASE("softmax cross-entropy gradient matches finite differences") {
   softmax_cross_entropy(logits.data(), labels, n, classes, gradient.data());
   check_gradient("cross-entropy dlogits", logits, gradient,
                  [&] { return double(softmax_cross_entropy(logits.data(), labels, n, classes, nullptr)); }, 1e-2f, 1e-3);
+}
+
+TEST_CASE("mean squared error gradient matches finite differences") {
+  const int n = 3, size = 4;
+  std::vector<float> outputs = random_values(n * size, 18, -2.0f, 2.0f), gradient(n * size);
+  const std::vector<float> targets = random_values(n * size, 19, -2.0f, 2.0f);
+  mean_squared_error(outputs.data(), targets.data(), n, size, gradient.data());
+  check_gradient("squared error doutputs", outputs, gradient,
+                 [&] { return double(mean_squared_error(outputs.data(), targets.data(), n, size, nullptr)); }, 1e-2f,
+                 1e-4);
 }
 
 TEST_CASE("a whole model's parameter gradients match finite differences") {
@@ -210,4 +261,51 @@ TEST_CASE("a whole model's parameter gradients match finite differences") {
     return loss();
   };
   check_gradient("model parameters", params, analytic, sync_loss, 1e-3f, 5e-3);
+}
+
+TEST_CASE("a regression model with sigmoid, tanh and average pooling matches finite differences") {
+  // Trained sigmoid and tanh keep their outputs for the backward pass; a
+  // dropout and a ReLU after them must not overwrite those (the plan keeps
+  // them apart), or the gradients below would be wrong.
+  const ModelSpec spec{Dims{6, 6, 2},
+                       {conv2d(3, 3, 3, 1, Padding::same, truncated_normal_init(0.5f), constant_init(0.1f)), tanh(),
+                        dropout(0.7f), avg_pool(2, 2), conv2d(4, 2, 2, 1, Padding::same, truncated_normal_init(0.5f)),
+                        sigmoid(), relu(), global_avg_pool(), dense(5, truncated_normal_init(0.5f)), tanh(),
+                        dropout(0.8f), dense(2, truncated_normal_init(0.5f), constant_init(0.2f))}};
+  PlanOptions options;
+  options.batch = 3;
+  options.optimizer = OptimizerKind::gradient_descent;
+  const Plan p = plan(spec, options);
+  REQUIRE(p.status.ok());
+  CHECK(!p.layers[1].in_place);  // tanh keeps its own output, and so does the dropout after it
+  CHECK(!p.layers[2].in_place);
+  CHECK(p.layers[6].in_place);   // the ReLU after the sigmoid may share its buffer
+  fixnet_test::TestArena arena(p.bytes);
+  Model model;
+  REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
+  Rng init(20);
+  model.initialize_parameters(init);
+  const std::vector<float> input = random_values(3 * 6 * 6 * 2, 21);
+  const std::vector<float> targets = random_values(3 * 2, 22);
+  auto loss = [&] {
+    Rng dropout_rng(23);
+    const float* outputs = nullptr;
+    REQUIRE(model.forward(input.data(), 3, true, &dropout_rng, &outputs).ok());
+    return double(mean_squared_error(outputs, targets.data(), 3, 2, nullptr));
+  };
+  {
+    Rng dropout_rng(23);
+    const float* outputs = nullptr;
+    REQUIRE(model.forward(input.data(), 3, true, &dropout_rng, &outputs).ok());
+    std::vector<float> doutputs(6);
+    mean_squared_error(outputs, targets.data(), 3, 2, doutputs.data());
+    REQUIRE(model.backward(doutputs.data(), 3).ok());
+  }
+  const std::vector<float> analytic(model.gradients(), model.gradients() + model.parameter_count());
+  std::vector<float> params(model.parameters(), model.parameters() + model.parameter_count());
+  auto sync_loss = [&] {
+    std::copy(params.begin(), params.end(), model.mutable_parameters());
+    return loss();
+  };
+  check_gradient("regression model parameters", params, analytic, sync_loss, 1e-3f, 5e-3);
 }

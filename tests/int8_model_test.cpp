@@ -344,6 +344,11 @@ TEST_CASE("int8 models refuse what they cannot run, with exact errors") {
   Built8 changed(kGoldenSpec, int8_options(1, 1, true), &bad);
   CHECK(std::string(changed.status.message) ==
         "int8 model: a pooling, ReLU, flatten or dropout layer changes the quantization");
+  for (const LayerSpec& layer : {sigmoid(), tanh(), avg_pool(2, 2), global_avg_pool()}) {
+    const ModelSpec curved{Dims{4, 4, 2}, {conv2d(2, 3, 3, 1, Padding::same), layer, flatten(), dense(3)}};
+    CHECK(std::string(plan(curved, int8_options(1)).status.message) ==
+          "int8: sigmoid, tanh and average-pooling layers run in float plans only");
+  }
   Built8 ok(kGoldenSpec, int8_options(2, 1, true), &golden.params);
   REQUIRE(ok.status.ok());
   CHECK(std::string(ok.model.forward(ok.model.input_buffer(), 3, &logits).message) == "example count must be 1..batch");

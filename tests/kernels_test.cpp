@@ -106,6 +106,67 @@ TEST_CASE("max-pooling with SAME padding never lets the padding win") {
   for (int i = 0; i < 9; ++i) CHECK(dx[i] == expected_dx[i]);
 }
 
+TEST_CASE("average-pooling averages the cells inside the image, globally too") {
+  const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  // SAME on 3x3 pads one row and column after: windows of 4, 2, 2 and 1 cells.
+  const PoolGeometry g = pool_geometry(avg_pool(2, 2), Dims{3, 3, 1}, 1);
+  REQUIRE(g.output == (Dims{2, 2, 1}));
+  float y[4];
+  avg_pool_forward(g, x, y);
+  const float expected[4] = {3.0f, 4.5f, 7.5f, 9.0f};  // (1+2+4+5)/4, (3+6)/2, (7+8)/2, 9
+  for (int i = 0; i < 4; ++i) CHECK(y[i] == expected[i]);
+  const float dy[4] = {4, 2, 6, 1};
+  float dx[9];
+  avg_pool_backward(g, dy, dx);
+  const float expected_dx[9] = {1, 1, 1, 1, 1, 1, 3, 3, 1};
+  for (int i = 0; i < 9; ++i) CHECK(dx[i] == expected_dx[i]);
+  // Global: (1, 1, 2) from two channels of 3x3 (the second is 10 x the first).
+  float two[18], mean[2];
+  for (int i = 0; i < 9; ++i) {
+    two[2 * i] = x[i];
+    two[2 * i + 1] = 10 * x[i];
+  }
+  const PoolGeometry global = pool_geometry(global_avg_pool(), Dims{3, 3, 2}, 1);
+  REQUIRE(global.output == (Dims{1, 1, 2}));
+  avg_pool_forward(global, two, mean);
+  CHECK(mean[0] == 5.0f);
+  CHECK(mean[1] == 50.0f);
+}
+
+TEST_CASE("sigmoid and tanh: their values, saturation without NaN, derivatives from outputs") {
+  const float x[6] = {0.0f, 1.0f, -1.0f, 100.0f, -100.0f, -1000.0f};
+  float s[6], t[6];
+  sigmoid_forward(6, x, s);
+  tanh_forward(6, x, t);
+  CHECK(s[0] == 0.5f);
+  CHECK(s[1] == doctest::Approx(0.7310585786).epsilon(1e-7));
+  CHECK(s[2] == doctest::Approx(0.2689414214).epsilon(1e-7));
+  CHECK(s[3] == 1.0f);
+  CHECK((s[4] >= 0.0f && s[4] < 1e-40f));  // e^-100: tiny (or flushed to 0), never 0 / 0
+  CHECK(s[5] == 0.0f);
+  CHECK(t[0] == 0.0f);
+  CHECK(t[1] == doctest::Approx(0.7615941560).epsilon(1e-7));
+  CHECK(t[3] == 1.0f);
+  CHECK(t[5] == -1.0f);
+  const float dy[6] = {2, 2, 2, 2, 2, 2};
+  float ds[6], dt[6];
+  sigmoid_backward(6, s, dy, ds);
+  tanh_backward(6, t, dy, dt);
+  CHECK(ds[0] == 0.5f);  // 2 * 0.5 * 0.5
+  CHECK(dt[0] == 2.0f);  // 2 * (1 - 0)
+  CHECK(ds[3] == 0.0f);
+  CHECK(dt[5] == 0.0f);
+}
+
+TEST_CASE("mean squared error: its value and gradient by hand") {
+  const float outputs[4] = {1, 2, 0, 3}, targets[4] = {0, 4, 0, 3};
+  float gradient[4];
+  // ((1)^2 + (-2)^2 + 0 + 0) / 4 over 2 rows of 2.
+  CHECK(mean_squared_error(outputs, targets, 2, 2, gradient) == 1.25f);
+  const float expected[4] = {0.5f, -1.0f, 0.0f, 0.0f};  // 2 (y - t) / 4
+  for (int i = 0; i < 4; ++i) CHECK(gradient[i] == expected[i]);
+}
+
 TEST_CASE("softmax cross-entropy stays exact for logits near 1e4") {
   const float logits[6] = {1e4f, 1e4f - 1, 1e4f - 2, -1e4f, 1e4f, 1e4f};
   const std::uint8_t labels[2] = {0, 0};

@@ -62,6 +62,35 @@ TEST_CASE("a saved model loads back bit for bit, and its architecture can be rea
   CHECK(std::memcmp(b.model.parameters(), original.model.parameters(), b.model.parameter_count() * 4) == 0);
 }
 
+TEST_CASE("every layer kind round-trips through a model file and computes the same outputs") {
+  const ModelSpec spec{Dims{6, 6, 2},
+                       {conv2d(3, 3, 3, 1, Padding::same, truncated_normal_init(0.5f)), tanh(), avg_pool(2, 2, Padding::valid),
+                        conv2d(4, 2, 2, 1, Padding::same, truncated_normal_init(0.5f)), sigmoid(), max_pool(2, 1),
+                        global_avg_pool(), dense(1, truncated_normal_init(0.5f), constant_init(0.25f))}};
+  Built a(spec);
+  Rng rng(4);
+  a.model.initialize_parameters(rng);
+  std::vector<std::uint8_t> file(model_file_size(spec));
+  std::size_t written = 0;
+  REQUIRE(write_model_file(a.model, file.data(), file.size(), &written).ok());
+  ModelSpec read;
+  REQUIRE(read_model_spec(file.data(), file.size(), &read).ok());
+  CHECK(same_architecture(read, spec));
+  CHECK(read.layers[2].kind == LayerKind::avg_pool);
+  CHECK(read.layers[2].padding == Padding::valid);
+  CHECK(std::uint32_t(read.layers[6].kind) == 10);  // the kind numbers docs/model-file.md gives
+  CHECK(std::uint32_t(read.layers[4].kind) == 7);
+  Built b(read);
+  REQUIRE(load_model_file(file.data(), file.size(), &b.model).ok());
+  const std::vector<float> input = fixnet_test::random_values(2 * 6 * 6 * 2, 5);
+  const float *ya = nullptr, *yb = nullptr;
+  REQUIRE(a.model.forward(input.data(), 2, false, nullptr, &ya).ok());
+  REQUIRE(b.model.forward(input.data(), 2, false, nullptr, &yb).ok());
+  CHECK(ya[0] == yb[0]);
+  CHECK(ya[1] == yb[1]);
+  CHECK(ya[0] != ya[1]);
+}
+
 TEST_CASE("a model file loads in one call into a planned arena, or is refused with the model untouched") {
   const std::vector<std::uint8_t> file = saved_small_model();
   const PlanOptions options{2};

@@ -2,6 +2,7 @@
 // external parameters.
 #include <doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -112,7 +113,7 @@ TEST_CASE("models refuse bad arenas, specs and arguments with the exact error") 
   CHECK(s.code == Error::invalid_spec);
   CHECK(message(s) == "model spec has no layers");
   const ModelSpec no_logits{Dims{28, 28, 1}, {conv2d(4, 3, 3, 1, Padding::same)}};
-  CHECK(message(validate(no_logits)) == "the last layer must produce a vector of at least 2 logits");
+  CHECK(message(validate(no_logits)) == "the last layer must produce a vector (flatten, dense or global_avg_pool)");
   const ModelSpec too_big_window{Dims{4, 4, 1}, {conv2d(4, 5, 5, 1, Padding::valid), flatten(), dense(2)}};
   CHECK(message(validate(too_big_window)) == "VALID window larger than its input");
   CHECK(message(validate(ModelSpec{Dims{4, 4, 1}, {dropout(0.0f), dense(2)}})) ==
@@ -468,4 +469,40 @@ TEST_CASE("a convolution's transformed filters follow the parameters: writes, tr
   const std::vector<float> after = logits_of(trainer);
   CHECK(matches(after, reference_logits(trainer.parameters())));
   CHECK(!matches(after, reference_logits(external.data())));
+}
+
+TEST_CASE("regression: a vector-input network learns a curve by mean squared error") {
+  // y = sin(3x) on x in [-1, 1]: 1 -> 16 tanh -> 1, trained with Adam.
+  constexpr ModelSpec kSpec{1, {dense(16, truncated_normal_init(1.0f)), tanh(), dense(1, truncated_normal_init(0.3f))}};
+  static_assert(kSpec.input == Dims{1, 1, 1});
+  const PlanOptions options{32, OptimizerKind::adam};
+  const Plan p = plan(kSpec, options);
+  REQUIRE(p.status.ok());
+  CHECK(p.classes == 1);
+  fixnet_test::TestArena arena(p.bytes);
+  Model model;
+  REQUIRE(model.init(kSpec, options, arena.data(), p.bytes).ok());
+  Rng rng(7);
+  model.initialize_parameters(rng);
+  float x[32], y[32];
+  for (int i = 0; i < 32; ++i) {
+    x[i] = -1.0f + 2.0f * float(i) / 31.0f;
+    y[i] = std::sin(3.0f * x[i]);
+  }
+  OptimizerSettings adam;
+  adam.learning_rate = 0.02f;
+  StepStats first, last;
+  for (int step = 0; step < 1500; ++step) REQUIRE(model.train_step(x, y, 32, adam, rng, step == 0 ? &first : &last).ok());
+  CHECK(first.loss > 0.2f);
+  CHECK(last.loss < 0.002f);
+  CHECK(last.correct == 0);
+  // The outputs are the curve's values (forward, not predict's softmax).
+  const float* out = nullptr;
+  REQUIRE(model.forward(x, 32, false, nullptr, &out).ok());
+  CHECK(out[8] == doctest::Approx(y[8]).epsilon(0.1));
+  // One output is no classifier; null targets are refused.
+  const std::uint8_t labels[32] = {};
+  CHECK(message(model.train_step(x, labels, 32, adam, rng, nullptr)) == "classification needs at least 2 outputs");
+  CHECK(message(model.train_step(x, static_cast<const float*>(nullptr), 32, adam, rng, nullptr)) ==
+        "targets are null");
 }

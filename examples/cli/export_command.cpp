@@ -66,7 +66,13 @@ std::string spec_expression(const fixnet::ModelSpec& spec) {
       case fixnet::LayerKind::max_pool:
         append(out, "fixnet::max_pool(%d, %d, %s)", l.window_h, l.stride_h, padding_name(l.padding));
         break;
+      case fixnet::LayerKind::avg_pool:
+        append(out, "fixnet::avg_pool(%d, %d, %s)", l.window_h, l.stride_h, padding_name(l.padding));
+        break;
+      case fixnet::LayerKind::global_avg_pool: out += "fixnet::global_avg_pool()"; break;
       case fixnet::LayerKind::relu: out += "fixnet::relu()"; break;
+      case fixnet::LayerKind::sigmoid: out += "fixnet::sigmoid()"; break;
+      case fixnet::LayerKind::tanh: out += "fixnet::tanh()"; break;
       case fixnet::LayerKind::dropout: append(out, "fixnet::dropout(%s)", float_literal(l.keep_prob).c_str()); break;
       case fixnet::LayerKind::flatten: out += "fixnet::flatten()"; break;
     }
@@ -91,7 +97,8 @@ std::string int_text(std::int64_t v) { return std::to_string(v); }
 bool stride_square(const fixnet::ModelSpec& spec) {
   for (int i = 0; i < spec.layer_count; ++i)
     if (spec.layers[i].stride_h != spec.layers[i].stride_w ||
-        (spec.layers[i].kind == fixnet::LayerKind::max_pool && spec.layers[i].window_h != spec.layers[i].window_w))
+        ((spec.layers[i].kind == fixnet::LayerKind::max_pool || spec.layers[i].kind == fixnet::LayerKind::avg_pool) &&
+         spec.layers[i].window_h != spec.layers[i].window_w))
       return false;
   return true;
 }

@@ -13,7 +13,7 @@ namespace {
 constexpr int kArms = 3, kPointsPerArm = 200, kPoints = kArms * kPointsPerArm, kBatch = 32, kSteps = 3000;
 
 // Input: a point (x, y); output: one logit per arm.
-constexpr fixnet::ModelSpec kSpec{fixnet::Dims{1, 1, 2}, {
+constexpr fixnet::ModelSpec kSpec{2, {
     fixnet::dense(64, fixnet::truncated_normal_init(0.5f), fixnet::constant_init(0.1f)), fixnet::relu(),
     fixnet::dense(64, fixnet::truncated_normal_init(0.2f), fixnet::constant_init(0.1f)), fixnet::relu(),
     fixnet::dense(kArms, fixnet::truncated_normal_init(0.2f)),

@@ -1,4 +1,7 @@
-// fixnet: element-wise kernels (ReLU, masks, column sums), vectorised.
+// fixnet: element-wise kernels (activations, masks, column sums), vectorised
+// where the hardware has the operation.
+#include <cmath>
+
 #include "fixnet/kernels.h"
 #include "fixnet/simd.h"
 
@@ -17,6 +20,38 @@ void relu_backward(std::size_t count, const float* y, const float* dy, float* dx
   for (; i + kLanes <= count; i += kLanes)
     simd::store(dx + i, simd::select(simd::greater(simd::load(y + i), simd::zero()), simd::load(dy + i)));
   for (; i < count; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+void sigmoid_forward(std::size_t count, const float* x, float* y) {
+  for (std::size_t i = 0; i < count; ++i) {
+    // e^-|x| never overflows: 1 / (1 + e^-x), or e^x / (1 + e^x) for x < 0.
+    const float e = std::exp(-std::fabs(x[i]));
+    y[i] = x[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+  }
+}
+
+void tanh_forward(std::size_t count, const float* x, float* y) {
+  for (std::size_t i = 0; i < count; ++i) y[i] = std::tanh(x[i]);
+}
+
+void sigmoid_backward(std::size_t count, const float* y, const float* dy, float* dx) {
+  const simd::Vec one = simd::broadcast(1.0f);
+  std::size_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    const simd::Vec v = simd::load(y + i);
+    simd::store(dx + i, simd::mul(simd::load(dy + i), simd::mul(v, simd::sub(one, v))));
+  }
+  for (; i < count; ++i) dx[i] = dy[i] * (y[i] * (1.0f - y[i]));
+}
+
+void tanh_backward(std::size_t count, const float* y, const float* dy, float* dx) {
+  const simd::Vec one = simd::broadcast(1.0f);
+  std::size_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    const simd::Vec v = simd::load(y + i);
+    simd::store(dx + i, simd::mul(simd::load(dy + i), simd::sub(one, simd::mul(v, v))));
+  }
+  for (; i < count; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
 }
 
 void multiply_elementwise(std::size_t count, const float* x, const float* mask, float* y) {

@@ -13,6 +13,7 @@ template <class Run>
 Status evaluate_batches(const Dataset& data, int input_size, int batch, int classes, int first, int count,
                         std::uint8_t* predictions, int* correct, Run run) {
   if (correct == nullptr) return fail(Error::invalid_argument, "evaluate: null model or result");
+  if (classes < 2) return fail(Error::invalid_argument, "evaluate: a classifier needs at least 2 outputs");
   if (data.image_size() != input_size)
     return fail(Error::invalid_argument, "evaluate: image size differs from the model's input");
   if (first < 0 || count < 0 || first > data.count || count > data.count - first)

@@ -190,6 +190,10 @@ Status Int8Model::forward(const std::int8_t* input, int n, const std::int8_t** l
         break;
       case LayerKind::dropout:
       case LayerKind::flatten: break;
+      case LayerKind::sigmoid:
+      case LayerKind::tanh:
+      case LayerKind::avg_pool:
+      case LayerKind::global_avg_pool: break;  // plan_int8 refuses them
     }
   }
   *logits = layer_input(plan_.spec.layer_count, input);

@@ -265,12 +265,17 @@ void conv2d_forward_reference(const ConvGeometry& g, const float* x, const float
 void conv2d_backward_filter_reference(const ConvGeometry& g, const float* x, const float* dy, float* dw, float* db);
 void conv2d_backward_input_reference(const ConvGeometry& g, const float* dy, const float* w, float* dx);
 
-// --- max-pooling ---------------------------------------------------------------
+// --- pooling ---------------------------------------------------------------------
 
-// Same fields as a convolution; output.channels == input.channels.
+// Same fields as a convolution; output.channels == input.channels. A global
+// average pool is a VALID average pool whose window is the whole image.
 using PoolGeometry = ConvGeometry;
 constexpr PoolGeometry pool_geometry(const LayerSpec& layer, Dims input, int n) {
-  return conv_geometry(layer, input, n);
+  if (layer.kind != LayerKind::global_avg_pool) return conv_geometry(layer, input, n);
+  LayerSpec whole = avg_pool(1, 1, Padding::valid);
+  whole.window_h = input.height;
+  whole.window_w = input.width;
+  return conv_geometry(whole, input, n);
 }
 
 // y = the maximum of each window of x; padding never wins.
@@ -280,12 +285,23 @@ void max_pool_backward(const PoolGeometry& g, const float* x, const float* dy, f
 void max_pool_forward_reference(const PoolGeometry& g, const float* x, float* y);
 void max_pool_backward_reference(const PoolGeometry& g, const float* x, const float* dy, float* dx);
 
+// y = the mean of the cells of each window of x inside the image.
+void avg_pool_forward(const PoolGeometry& g, const float* x, float* y);
+// dx = each window's dy shared equally among its cells inside the image (overwrites dx).
+void avg_pool_backward(const PoolGeometry& g, const float* dy, float* dx);
+
 // --- element-wise ----------------------------------------------------------------
 
 // y = max(x, 0); x and y may be the same buffer.
 void relu_forward(std::size_t count, const float* x, float* y);
 // dx = dy where y > 0, else 0; dx may alias dy.
 void relu_backward(std::size_t count, const float* y, const float* dy, float* dx);
+// y = 1 / (1 + e^-x) and y = tanh(x); x and y may be the same buffer.
+void sigmoid_forward(std::size_t count, const float* x, float* y);
+void tanh_forward(std::size_t count, const float* x, float* y);
+// dx = dy * y * (1 - y) and dx = dy * (1 - y^2), from the outputs y; dx may alias dy.
+void sigmoid_backward(std::size_t count, const float* y, const float* dy, float* dx);
+void tanh_backward(std::size_t count, const float* y, const float* dy, float* dx);
 // y = x * mask (mask holds 0 or 1/keep_prob); any of them may alias.
 void multiply_elementwise(std::size_t count, const float* x, const float* mask, float* y);
 // sums[j] = sum over rows i of m[i, j], for m[rows, cols]; workers take

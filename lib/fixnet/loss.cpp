@@ -1,7 +1,8 @@
-// fixnet: softmax cross-entropy with logits, softmax probabilities, accuracy.
+// fixnet: losses, softmax probabilities, accuracy.
 #include "fixnet/loss.h"
 
 #include <cmath>
+#include <cstddef>
 
 namespace fixnet {
 
@@ -24,6 +25,17 @@ float softmax_cross_entropy(const float* logits, const std::uint8_t* labels, int
     }
   }
   return n > 0 ? float(total / n) : 0.0f;
+}
+
+float mean_squared_error(const float* outputs, const float* targets, int n, int size, float* gradient) {
+  const std::size_t count = std::size_t(n) * std::size_t(size);
+  double total = 0.0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double error = double(outputs[i]) - double(targets[i]);
+    total += error * error;
+    if (gradient != nullptr) gradient[i] = float(2.0 * error / double(count));
+  }
+  return count > 0 ? float(total / double(count)) : 0.0f;
 }
 
 void softmax(const float* logits, int n, int classes, float* probabilities) {

@@ -1,4 +1,5 @@
-// fixnet: softmax cross-entropy with logits, softmax probabilities, accuracy.
+// fixnet: losses (softmax cross-entropy, mean squared error), softmax
+// probabilities, accuracy.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,11 @@ namespace fixnet {
 // Labels must be < classes.
 float softmax_cross_entropy(const float* logits, const std::uint8_t* labels, int n, int classes,
                             float* gradient);
+
+// Mean over the n rows and `size` columns of (outputs - targets)^2. When
+// gradient is not null it receives d(loss)/d(outputs) = 2 (outputs - targets)
+// / (n size), [n, size].
+float mean_squared_error(const float* outputs, const float* targets, int n, int size, float* gradient);
 
 // probabilities[i] = softmax(logits[i]) for n rows; may alias logits.
 void softmax(const float* logits, int n, int classes, float* probabilities);

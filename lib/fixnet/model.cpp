@@ -196,11 +196,31 @@ Status Model::forward_pass(const float* input, int n, bool training, Rng* rng, c
         break;
       }
       case LayerKind::max_pool:
+      case LayerKind::avg_pool:
+      case LayerKind::global_avg_pool: {
+        const bool max = l.kind == LayerKind::max_pool;
         for_image_groups(parallel_, pool_geometry(l, lp.input, n), [&](const PoolGeometry& part, std::ptrdiff_t in, std::ptrdiff_t out) {
-          max_pool_forward(part, x + in, y + out);
+          if (max) {
+            max_pool_forward(part, x + in, y + out);
+          } else {
+            avg_pool_forward(part, x + in, y + out);
+          }
         });
         break;
+      }
       case LayerKind::relu: relu_forward(count, x, y); break;
+      case LayerKind::sigmoid:
+      case LayerKind::tanh: {
+        const bool sigmoid = l.kind == LayerKind::sigmoid;
+        for_ranges(parallel_, count, kGrain, [&](std::size_t b, std::size_t e) {
+          if (sigmoid) {
+            sigmoid_forward(e - b, x + b, y + b);
+          } else {
+            tanh_forward(e - b, x + b, y + b);
+          }
+        });
+        break;
+      }
       case LayerKind::dropout: {
         if (!training) {  // the identity at evaluation
           if (x != y) std::memcpy(y, x, count * sizeof(float));
@@ -305,22 +325,33 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
         break;
       }
       case LayerKind::max_pool:
+      case LayerKind::avg_pool:
+      case LayerKind::global_avg_pool:
         if (dx != nullptr)
           for_image_groups(parallel_, pool_geometry(l, lp.input, n), [&](const PoolGeometry& part, std::ptrdiff_t in, std::ptrdiff_t out) {
-            max_pool_backward(part, x + in, dy + out, dx + in);
+            if (l.kind == LayerKind::max_pool) {
+              max_pool_backward(part, x + in, dy + out, dx + in);
+            } else {
+              avg_pool_backward(part, dy + out, dx + in);
+            }
           });
         break;
       case LayerKind::relu:
+      case LayerKind::sigmoid:
+      case LayerKind::tanh:
       case LayerKind::dropout:
-        // In place on dy: ReLU keeps it where its output is positive, dropout scales it by the mask.
+        // In place on dy: ReLU keeps it where its output is positive, sigmoid
+        // and tanh scale it by their derivative (from their output), dropout
+        // by the mask.
         if (dx != nullptr) {
-          const bool is_relu = l.kind == LayerKind::relu;
-          const float* y = floats(is_relu ? lp.output_offset : lp.mask_offset);
+          const LayerKind kind = l.kind;
+          const float* y = floats(kind == LayerKind::dropout ? lp.mask_offset : lp.output_offset);
           for_ranges(parallel_, count, kGrain, [&](std::size_t b, std::size_t e) {
-            if (is_relu) {
-              relu_backward(e - b, y + b, dy + b, dy + b);
-            } else {
-              multiply_elementwise(e - b, dy + b, y + b, dy + b);
+            switch (kind) {
+              case LayerKind::relu: relu_backward(e - b, y + b, dy + b, dy + b); break;
+              case LayerKind::sigmoid: sigmoid_backward(e - b, y + b, dy + b, dy + b); break;
+              case LayerKind::tanh: tanh_backward(e - b, y + b, dy + b, dy + b); break;
+              default: multiply_elementwise(e - b, dy + b, y + b, dy + b); break;
             }
           });
         }
@@ -333,23 +364,21 @@ Status Model::backward_pass(float* logits_gradient, int n, const Update* update)
   return ok_status();
 }
 
-Status Model::train_step(const float* input, const std::uint8_t* labels, int n, const OptimizerSettings& optimizer,
-                         Rng& rng, StepStats* stats) {
+template <class Loss>
+Status Model::step(const float* input, int n, const OptimizerSettings& optimizer, Rng& rng, StepStats* stats,
+                   Loss loss) {
   if (!ready_) return fail(Error::invalid_argument, "model is not initialised");
   if (plan_.options.optimizer == OptimizerKind::none)
     return fail(Error::invalid_argument, "an inference plan cannot train");
   if (!(optimizer.learning_rate > 0.0f) || optimizer.learning_rate > 1e6f)
     return fail(Error::invalid_argument, "learning rate must be in (0, 1e6]");
-  if (labels == nullptr) return fail(Error::invalid_argument, "labels are null");
-  for (int i = 0; i < n && i < plan_.options.batch; ++i)
-    if (labels[i] >= plan_.classes) return fail(Error::invalid_argument, "a label is not a valid class");
-  const float* logits = nullptr;
-  const Status s = forward(input, n, true, &rng, &logits);
+  const float* outputs = nullptr;
+  const Status s = forward(input, n, true, &rng, &outputs);
   if (!s.ok()) return s;
-  float* dlogits = floats(plan_.backward[0]);
-  const float loss = softmax_cross_entropy(logits, labels, n, plan_.classes, dlogits);
-  if (stats != nullptr) *stats = StepStats{loss, count_correct(logits, labels, n, plan_.classes)};
-  if (!std::isfinite(loss))  // before the update: the parameters stay as they were
+  float* doutputs = floats(plan_.backward[0]);
+  const StepStats measured = loss(outputs, doutputs);
+  if (stats != nullptr) *stats = measured;
+  if (!std::isfinite(measured.loss))  // before the update: the parameters stay as they were
     return fail(Error::diverged, "training diverged: the loss is not finite (try a smaller learning rate)");
   // The backward pass updates each layer's parameters once it is done with
   // them. It cannot fail part way: the forward pass of these n examples
@@ -357,7 +386,28 @@ Status Model::train_step(const float* input, const std::uint8_t* labels, int n, 
   ++steps_;
   parameters_changed();
   const Update update{plan_.options.optimizer, optimizer.learning_rate, adam_step(optimizer, steps_)};
-  return backward_pass(dlogits, n, &update);
+  return backward_pass(doutputs, n, &update);
+}
+
+Status Model::train_step(const float* input, const std::uint8_t* labels, int n, const OptimizerSettings& optimizer,
+                         Rng& rng, StepStats* stats) {
+  if (!ready_) return fail(Error::invalid_argument, "model is not initialised");
+  if (plan_.classes < 2) return fail(Error::invalid_argument, "classification needs at least 2 outputs");
+  if (labels == nullptr) return fail(Error::invalid_argument, "labels are null");
+  for (int i = 0; i < n && i < plan_.options.batch; ++i)
+    if (labels[i] >= plan_.classes) return fail(Error::invalid_argument, "a label is not a valid class");
+  return step(input, n, optimizer, rng, stats, [&](const float* logits, float* gradient) {
+    return StepStats{softmax_cross_entropy(logits, labels, n, plan_.classes, gradient),
+                     count_correct(logits, labels, n, plan_.classes)};
+  });
+}
+
+Status Model::train_step(const float* input, const float* targets, int n, const OptimizerSettings& optimizer,
+                         Rng& rng, StepStats* stats) {
+  if (targets == nullptr) return fail(Error::invalid_argument, "targets are null");
+  return step(input, n, optimizer, rng, stats, [&](const float* outputs, float* gradient) {
+    return StepStats{mean_squared_error(outputs, targets, n, plan_.classes, gradient), 0};
+  });
 }
 
 Status Model::predict(const float* input, int n, float* probabilities) {

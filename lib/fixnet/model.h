@@ -24,8 +24,8 @@ struct LayerParameters {
 
 // What one training step measured on its batch.
 struct StepStats {
-  float loss = 0;   // mean cross-entropy before the update
-  int correct = 0;  // examples whose largest logit was the label, before the update
+  float loss = 0;   // mean loss before the update (cross-entropy, or squared error)
+  int correct = 0;  // classification: examples whose largest logit was the label, before the update
 };
 
 class Model {
@@ -64,8 +64,14 @@ class Model {
   // update made.
   Status train_step(const float* input, const std::uint8_t* labels, int n, const OptimizerSettings& optimizer,
                     Rng& rng, StepStats* stats);
+  // The same step for regression: the loss is the mean squared error
+  // (mean_squared_error, loss.h) of the outputs against `targets` [n,
+  // outputs]; stats->correct is 0.
+  Status train_step(const float* input, const float* targets, int n, const OptimizerSettings& optimizer, Rng& rng,
+                    StepStats* stats);
 
   // Softmax probabilities [n, classes] for n <= batch examples (no dropout).
+  // A regression network's outputs are forward()'s, with training false.
   Status predict(const float* input, int n, float* probabilities);
 
   // An inference forward pass (as predict's) that shows `observer` each
@@ -153,6 +159,10 @@ class Model {
     float learning_rate;  // gradient descent's
     AdamStep adam;
   };
+  // A training step whose loss(outputs, gradient) returns the batch's
+  // StepStats and writes d(loss)/d(outputs) [n, outputs] to gradient.
+  template <class Loss>
+  Status step(const float* input, int n, const OptimizerSettings& optimizer, Rng& rng, StepStats* stats, Loss loss);
   // backward(); with an update, each layer's parameters also take it as soon
   // as the pass no longer needs them.
   Status backward_pass(float* logits_gradient, int n, const Update* update);

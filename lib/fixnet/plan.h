@@ -51,7 +51,7 @@ struct LayerPlan {
   std::size_t output_offset = kNoBuffer;  // activations [batch, output]; kNoBuffer: the model input
   std::size_t mask_offset = kNoBuffer;    // dropout mask [batch, output] (training)
   std::size_t transformed_filters = kNoBuffer;  // conv2d by Winograd's method: its filters transformed
-  bool in_place = false;     // computes into its input's buffer (relu, dropout, flatten)
+  bool in_place = false;     // computes into its input's buffer (element-wise layers, flatten)
   bool fused_relu = false;   // dense/conv2d whose following relu runs inside its kernel
   bool skip_forward = false; // nothing to compute forward (flatten, fused relu, dropout at inference)
   bool needs_input_gradient = false;  // some earlier layer has parameters
@@ -136,6 +136,14 @@ constexpr void plan_int8(Plan& p) {
     return;
   }
   const std::uint64_t batch = std::uint64_t(options.batch);
+  for (int i = 0; i < spec.layer_count; ++i) {
+    const LayerKind kind = spec.layers[i].kind;
+    if (kind == LayerKind::sigmoid || kind == LayerKind::tanh || kind == LayerKind::avg_pool ||
+        kind == LayerKind::global_avg_pool) {
+      p.status = fail(Error::invalid_spec, "int8: sigmoid, tanh and average-pooling layers run in float plans only");
+      return;
+    }
+  }
   for (int i = 0; i < spec.layer_count; ++i) {
     const LayerSpec& l = spec.layers[i];
     if ((l.kind == LayerKind::dense || l.kind == LayerKind::conv2d) &&
@@ -330,28 +338,40 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
   // alternates between the two ends of one region, each layer reading one
   // end and writing the other, so the region is the largest input plus
   // output of a layer. Element-wise layers and flatten work in place when
-  // their input is in the arena.
+  // their input is in the arena, except where a backward pass needs the
+  // values they would overwrite: a trained sigmoid or tanh keeps its own
+  // output (its gradient is computed from it), and no dropout scales that
+  // output in place (a ReLU may: it leaves positive values as they are and
+  // zeroes the gradient where it changes them).
   std::size_t largest = 0;  // of the trainable layers' outputs (all layers' in inference)
   for (int i = 0; i < spec.layer_count; ++i) {
     const std::size_t size = batch * std::size_t(p.layers[i].output.size());
     if (size > largest && (!training || i >= frozen)) largest = size;
   }
-  auto in_place = [&](int i, bool input_in_arena) {
-    const LayerKind kind = spec.layers[i].kind;
-    return kind == LayerKind::flatten || (kind == LayerKind::dropout && (!training || i < frozen)) ||
-           ((kind == LayerKind::relu || kind == LayerKind::dropout) && input_in_arena);
-  };
+  bool in_place[kMaxLayers] = {};
+  {
+    bool in_arena = false;     // the running activation is in the arena
+    bool read_back = false;    // ... and is a trained sigmoid's or tanh's output
+    for (int i = 0; i < spec.layer_count; ++i) {
+      const LayerKind kind = spec.layers[i].kind;
+      const bool kept = training && i >= frozen;
+      const bool curve = kind == LayerKind::sigmoid || kind == LayerKind::tanh;
+      in_place[i] = kind == LayerKind::flatten || (kind == LayerKind::dropout && !kept) ||
+                    (in_arena && (kind == LayerKind::relu || (kind == LayerKind::dropout && !read_back) ||
+                                  (curve && !kept)));
+      if (!in_place[i]) read_back = curve && kept;
+      in_arena = in_arena || !in_place[i];
+    }
+  }
   auto floats16 = [](std::size_t floats) { return (floats + 15) / 16 * 16; };  // whole cache lines
   // The region: the largest input (when in the region) plus output.
   std::size_t region = 0, resident = 0;  // floats; resident: the running activation's, if in the region
-  bool in_arena = false;
   for (int i = 0; i < spec.layer_count; ++i) {
-    if (in_place(i, in_arena)) continue;
+    if (in_place[i]) continue;
     const std::size_t out = floats16(batch * std::size_t(p.layers[i].output.size()));
     const bool kept = training && i >= frozen;
     if (!kept && resident + out > region) region = resident + out;
     resident = kept ? 0 : out;
-    in_arena = true;
   }
   const std::size_t region_at = region > 0 ? detail::take(&end, region * f) : kNoBuffer;
   std::size_t current = kNoBuffer;  // where the running activation lives
@@ -360,7 +380,7 @@ constexpr Plan plan(const ModelSpec& spec, const PlanOptions& options) {
     const LayerSpec& l = spec.layers[i];
     LayerPlan& lp = p.layers[i];
     const std::size_t size = batch * std::size_t(lp.output.size());
-    if (in_place(i, current != kNoBuffer)) {
+    if (in_place[i]) {
       lp.in_place = true;
       lp.output_offset = current;
     } else if (training && i >= frozen) {

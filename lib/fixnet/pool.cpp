@@ -1,4 +1,4 @@
-// fixnet: max-pooling, NHWC, vectorised across channels.
+// fixnet: max- and average-pooling, NHWC, vectorised across channels.
 #include "fixnet/kernels.h"
 #include "fixnet/simd.h"
 
@@ -101,6 +101,52 @@ void max_pool_backward(const PoolGeometry& g, const float* x, const float* dy, f
           if (!overlapping) dx_image[at] = 0.0f;
         }
       dx_image[best] += dy[out + ch];
+    }
+  });
+}
+
+void avg_pool_forward(const PoolGeometry& g, const float* x, float* y) {
+  const int c = g.input.channels, w = g.input.width;
+  for_each_window(g, x, [&](const Window& win, const float* image, std::ptrdiff_t out) {
+    const float scale = 1.0f / float((win.y1 - win.y0) * (win.x1 - win.x0));
+    int ch = 0;
+    for (; ch + simd::kLanes <= c; ch += simd::kLanes) {
+      simd::Vec sum = simd::zero();
+      for (int iy = win.y0; iy < win.y1; ++iy)
+        for (int ix = win.x0; ix < win.x1; ++ix)
+          sum = simd::add(sum, simd::load(image + (std::ptrdiff_t(iy) * w + ix) * c + ch));
+      simd::store(y + out + ch, simd::mul(sum, simd::broadcast(scale)));
+    }
+    for (; ch < c; ++ch) {
+      float sum = 0.0f;
+      for (int iy = win.y0; iy < win.y1; ++iy)
+        for (int ix = win.x0; ix < win.x1; ++ix) sum += image[(std::ptrdiff_t(iy) * w + ix) * c + ch];
+      y[out + ch] = sum * scale;
+    }
+  });
+}
+
+void avg_pool_backward(const PoolGeometry& g, const float* dy, float* dx) {
+  const int c = g.input.channels, w = g.input.width;
+  const std::ptrdiff_t image_size = std::ptrdiff_t(g.input.height) * w * c;
+  for (std::ptrdiff_t i = 0; i < image_size * g.n; ++i) dx[i] = 0.0f;
+  // for_each_window passes the input image it would read; dx has the same layout.
+  for_each_window(g, dx, [&](const Window& win, const float* image, std::ptrdiff_t out) {
+    float* dx_image = dx + (image - dx);
+    const float scale = 1.0f / float((win.y1 - win.y0) * (win.x1 - win.x0));
+    int ch = 0;
+    for (; ch + simd::kLanes <= c; ch += simd::kLanes) {
+      const simd::Vec share = simd::mul(simd::load(dy + out + ch), simd::broadcast(scale));
+      for (int iy = win.y0; iy < win.y1; ++iy)
+        for (int ix = win.x0; ix < win.x1; ++ix) {
+          float* at = dx_image + (std::ptrdiff_t(iy) * w + ix) * c + ch;
+          simd::store(at, simd::add(simd::load(at), share));
+        }
+    }
+    for (; ch < c; ++ch) {
+      const float share = dy[out + ch] * scale;
+      for (int iy = win.y0; iy < win.y1; ++iy)
+        for (int ix = win.x0; ix < win.x1; ++ix) dx_image[(std::ptrdiff_t(iy) * w + ix) * c + ch] += share;
     }
   });
 }

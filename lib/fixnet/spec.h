@@ -23,7 +23,19 @@ struct Dims {
   }
 };
 
-enum class LayerKind : std::uint8_t { dense = 1, conv2d, max_pool, relu, dropout, flatten };
+// Layer kinds; the values are stored in model files (docs/model-file.md).
+enum class LayerKind : std::uint8_t {
+  dense = 1,
+  conv2d,
+  max_pool,
+  relu,
+  dropout,
+  flatten,
+  sigmoid,
+  tanh,
+  avg_pool,
+  global_avg_pool,
+};
 
 // TensorFlow's padding rules: SAME keeps ceil(in/stride) outputs, padding
 // evenly with the extra pixel after; VALID uses only full windows.
@@ -43,9 +55,9 @@ constexpr Init truncated_normal_init(float stddev) { return Init{Init::truncated
 struct LayerSpec {
   LayerKind kind = LayerKind::flatten;
   int units = 0;                   // dense: outputs; conv2d: filters
-  int window_h = 0, window_w = 0;  // conv2d kernel / max_pool window
-  int stride_h = 0, stride_w = 0;  // conv2d / max_pool
-  Padding padding = Padding::same; // conv2d / max_pool
+  int window_h = 0, window_w = 0;  // conv2d kernel / pooling window
+  int stride_h = 0, stride_w = 0;  // conv2d / max_pool / avg_pool
+  Padding padding = Padding::same; // conv2d / max_pool / avg_pool
   float keep_prob = 1;             // dropout: probability of keeping a unit
   Init weight_init{};              // dense / conv2d
   Init bias_init{};                // dense / conv2d
@@ -90,9 +102,35 @@ constexpr LayerSpec max_pool(int window, int stride, Padding padding = Padding::
   return s;
 }
 
+// Average-pooling over window x window patches; a window clipped by
+// padding averages the cells it covers (TensorFlow's SAME rule).
+constexpr LayerSpec avg_pool(int window, int stride, Padding padding = Padding::same) {
+  LayerSpec s = max_pool(window, stride, padding);
+  s.kind = LayerKind::avg_pool;
+  return s;
+}
+
+// The mean of each channel over the whole image: (h, w, c) to (1, 1, c).
+constexpr LayerSpec global_avg_pool() {
+  LayerSpec s;
+  s.kind = LayerKind::global_avg_pool;
+  return s;
+}
+
+// Element-wise activations: max(x, 0), 1 / (1 + e^-x), tanh(x).
 constexpr LayerSpec relu() {
   LayerSpec s;
   s.kind = LayerKind::relu;
+  return s;
+}
+constexpr LayerSpec sigmoid() {
+  LayerSpec s;
+  s.kind = LayerKind::sigmoid;
+  return s;
+}
+constexpr LayerSpec tanh() {
+  LayerSpec s;
+  s.kind = LayerKind::tanh;
   return s;
 }
 
@@ -127,6 +165,9 @@ struct ModelSpec {
       ++layer_count;  // counts past kMaxLayers so validate() can report it
     }
   }
+  // A network on plain vectors of `input_size` values: the input shape (1, 1, input_size).
+  constexpr ModelSpec(int input_size, std::initializer_list<LayerSpec> list)
+      : ModelSpec(Dims{1, 1, input_size}, list) {}
 };
 
 // True when the spec has a dropout layer.
@@ -164,10 +205,14 @@ constexpr Dims layer_output_dims(const LayerSpec& l, Dims in) {
       return Dims{window_output_size(in.height, l.window_h, l.stride_h, l.padding),
                   window_output_size(in.width, l.window_w, l.stride_w, l.padding), l.units};
     case LayerKind::max_pool:
+    case LayerKind::avg_pool:
       return Dims{window_output_size(in.height, l.window_h, l.stride_h, l.padding),
                   window_output_size(in.width, l.window_w, l.stride_w, l.padding), in.channels};
+    case LayerKind::global_avg_pool: return Dims{1, 1, in.channels};
     case LayerKind::flatten: return Dims{1, 1, in.size()};
     case LayerKind::relu:
+    case LayerKind::sigmoid:
+    case LayerKind::tanh:
     case LayerKind::dropout: return in;
   }
   return in;
@@ -198,7 +243,7 @@ constexpr long long kMaxValues = 1LL << 24;
 constexpr long long kMaxWeights = 1LL << 28;
 
 // Checks every layer against its input shape; the final output must be a vector
-// (1, 1, classes) with classes >= 2. Every size is checked before it is
+// (1, 1, outputs). Every size is checked before it is
 // multiplied, so no spec can overflow later arithmetic.
 constexpr Status validate(const ModelSpec& spec) {
   constexpr int kMaxExtent = 1 << 14;
@@ -221,6 +266,7 @@ constexpr Status validate(const ModelSpec& spec) {
         break;
       case LayerKind::conv2d:
       case LayerKind::max_pool:
+      case LayerKind::avg_pool:
         if (l.window_h < 1 || l.window_w < 1 || l.window_h > 64 || l.window_w > 64)
           return fail(Error::invalid_spec, "window size must be 1..64");
         if (l.stride_h < 1 || l.stride_w < 1 || l.stride_h > 64 || l.stride_w > 64)
@@ -244,19 +290,22 @@ constexpr Status validate(const ModelSpec& spec) {
         if (!(l.keep_prob > 0 && l.keep_prob <= 1))
           return fail(Error::invalid_spec, "dropout keep probability must be in (0, 1]");
         break;
+      case LayerKind::global_avg_pool:
       case LayerKind::relu:
+      case LayerKind::sigmoid:
+      case LayerKind::tanh:
       case LayerKind::flatten: break;
       default: return fail(Error::invalid_spec, "unknown layer kind");
     }
     d = layer_output_dims(l, d);
     if (d.size64() > kMaxValues) return fail(Error::invalid_spec, "a layer output exceeds 16M values");
   }
-  if (d.height != 1 || d.width != 1 || d.channels < 2)
-    return fail(Error::invalid_spec, "the last layer must produce a vector of at least 2 logits");
+  if (d.height != 1 || d.width != 1)
+    return fail(Error::invalid_spec, "the last layer must produce a vector (flatten, dense or global_avg_pool)");
   return ok_status();
 }
 
-// The shape of the network's output (the logits), for a valid spec.
+// The shape of the network's output (logits, or values for regression), for a valid spec.
 constexpr Dims output_dims(const ModelSpec& spec) {
   Dims d = spec.input;
   for (int i = 0; i < spec.layer_count && i < kMaxLayers; ++i) d = layer_output_dims(spec.layers[i], d);
