@@ -218,13 +218,14 @@ TEST_CASE("mean squared error gradient matches finite differences") {
                  1e-4);
 }
 
-TEST_CASE("a whole model's parameter gradients match finite differences") {
-  // Every layer kind in one network, with SAME stride 2, VALID and dropout.
-  const ModelSpec spec{Dims{7, 6, 2},
-                       {conv2d(3, 3, 3, 2, Padding::same, truncated_normal_init(0.5f), constant_init(0.1f)), relu(),
-                        max_pool(2, 1, Padding::same), conv2d(4, 2, 2, 1, Padding::valid, truncated_normal_init(0.5f)),
-                        flatten(), dense(5, truncated_normal_init(0.5f), constant_init(0.1f)), relu(), dropout(0.7f),
-                        dense(3, truncated_normal_init(0.5f))}};
+namespace {
+
+// Checks every parameter gradient of `spec` (batch 3, one fixed dropout
+// mask) against finite differences of loss(outputs, gradient), which returns
+// the loss of the outputs and, when gradient is not null, writes its
+// gradient there.
+template <class Loss>
+void check_model_gradients(const char* what, const ModelSpec& spec, std::uint64_t seed, Loss loss) {
   PlanOptions options;
   options.batch = 3;
   options.optimizer = OptimizerKind::gradient_descent;
@@ -233,34 +234,42 @@ TEST_CASE("a whole model's parameter gradients match finite differences") {
   fixnet_test::TestArena arena(p.bytes);
   Model model;
   REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
-  Rng init(15);
+  Rng init(seed);
   model.initialize_parameters(init);
-  const std::vector<float> input = random_values(3 * 7 * 6 * 2, 16);
-  const std::uint8_t labels[3] = {2, 0, 1};
-
+  const std::vector<float> input = random_values(std::size_t(3 * spec.input.size()), seed + 1);
   // The same dropout mask on every forward pass: the same seed each time.
-  auto loss = [&] {
-    Rng dropout_rng(17);
-    const float* logits = nullptr;
-    REQUIRE(model.forward(input.data(), 3, true, &dropout_rng, &logits).ok());
-    return double(softmax_cross_entropy(logits, labels, 3, 3, nullptr));
+  auto outputs = [&] {
+    Rng dropout_rng(seed + 2);
+    const float* y = nullptr;
+    REQUIRE(model.forward(input.data(), 3, true, &dropout_rng, &y).ok());
+    return y;
   };
-  {
-    Rng dropout_rng(17);
-    const float* logits = nullptr;
-    REQUIRE(model.forward(input.data(), 3, true, &dropout_rng, &logits).ok());
-    std::vector<float> dlogits(9);
-    softmax_cross_entropy(logits, labels, 3, 3, dlogits.data());
-    REQUIRE(model.backward(dlogits.data(), 3).ok());
-  }
+  std::vector<float> doutputs(std::size_t(3 * p.classes));
+  loss(outputs(), doutputs.data());
+  REQUIRE(model.backward(doutputs.data(), 3).ok());
   const std::vector<float> analytic(model.gradients(), model.gradients() + model.parameter_count());
   std::vector<float> params(model.parameters(), model.parameters() + model.parameter_count());
   // Finite differences move the model's own parameters.
-  auto sync_loss = [&] {
+  auto moved_loss = [&] {
     std::copy(params.begin(), params.end(), model.mutable_parameters());
-    return loss();
+    return loss(outputs(), nullptr);
   };
-  check_gradient("model parameters", params, analytic, sync_loss, 1e-3f, 5e-3);
+  check_gradient(what, params, analytic, moved_loss, 1e-3f, 5e-3);
+}
+
+}  // namespace
+
+TEST_CASE("a whole model's parameter gradients match finite differences") {
+  // Every layer kind of the tutorial in one network, with SAME stride 2, VALID and dropout.
+  const ModelSpec spec{Dims{7, 6, 2},
+                       {conv2d(3, 3, 3, 2, Padding::same, truncated_normal_init(0.5f), constant_init(0.1f)), relu(),
+                        max_pool(2, 1, Padding::same), conv2d(4, 2, 2, 1, Padding::valid, truncated_normal_init(0.5f)),
+                        flatten(), dense(5, truncated_normal_init(0.5f), constant_init(0.1f)), relu(), dropout(0.7f),
+                        dense(3, truncated_normal_init(0.5f))}};
+  const std::uint8_t labels[3] = {2, 0, 1};
+  check_model_gradients("model parameters", spec, 15, [&](const float* logits, float* gradient) {
+    return double(softmax_cross_entropy(logits, labels, 3, 3, gradient));
+  });
 }
 
 TEST_CASE("a regression model with sigmoid, tanh and average pooling matches finite differences") {
@@ -272,40 +281,12 @@ TEST_CASE("a regression model with sigmoid, tanh and average pooling matches fin
                         dropout(0.7f), avg_pool(2, 2), conv2d(4, 2, 2, 1, Padding::same, truncated_normal_init(0.5f)),
                         sigmoid(), relu(), global_avg_pool(), dense(5, truncated_normal_init(0.5f)), tanh(),
                         dropout(0.8f), dense(2, truncated_normal_init(0.5f), constant_init(0.2f))}};
-  PlanOptions options;
-  options.batch = 3;
-  options.optimizer = OptimizerKind::gradient_descent;
-  const Plan p = plan(spec, options);
-  REQUIRE(p.status.ok());
+  const Plan p = plan(spec, PlanOptions{3, OptimizerKind::gradient_descent});
   CHECK(!p.layers[1].in_place);  // tanh keeps its own output, and so does the dropout after it
   CHECK(!p.layers[2].in_place);
   CHECK(p.layers[6].in_place);   // the ReLU after the sigmoid may share its buffer
-  fixnet_test::TestArena arena(p.bytes);
-  Model model;
-  REQUIRE(model.init(spec, options, arena.data(), p.bytes).ok());
-  Rng init(20);
-  model.initialize_parameters(init);
-  const std::vector<float> input = random_values(3 * 6 * 6 * 2, 21);
   const std::vector<float> targets = random_values(3 * 2, 22);
-  auto loss = [&] {
-    Rng dropout_rng(23);
-    const float* outputs = nullptr;
-    REQUIRE(model.forward(input.data(), 3, true, &dropout_rng, &outputs).ok());
-    return double(mean_squared_error(outputs, targets.data(), 3, 2, nullptr));
-  };
-  {
-    Rng dropout_rng(23);
-    const float* outputs = nullptr;
-    REQUIRE(model.forward(input.data(), 3, true, &dropout_rng, &outputs).ok());
-    std::vector<float> doutputs(6);
-    mean_squared_error(outputs, targets.data(), 3, 2, doutputs.data());
-    REQUIRE(model.backward(doutputs.data(), 3).ok());
-  }
-  const std::vector<float> analytic(model.gradients(), model.gradients() + model.parameter_count());
-  std::vector<float> params(model.parameters(), model.parameters() + model.parameter_count());
-  auto sync_loss = [&] {
-    std::copy(params.begin(), params.end(), model.mutable_parameters());
-    return loss();
-  };
-  check_gradient("regression model parameters", params, analytic, sync_loss, 1e-3f, 5e-3);
+  check_model_gradients("regression model parameters", spec, 20, [&](const float* outputs, float* gradient) {
+    return double(mean_squared_error(outputs, targets.data(), 3, 2, gradient));
+  });
 }

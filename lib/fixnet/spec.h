@@ -102,6 +102,13 @@ constexpr LayerSpec max_pool(int window, int stride, Padding padding = Padding::
   return s;
 }
 
+// A layer of a kind with no settings (activations, flatten, global pooling).
+constexpr LayerSpec layer_of_kind(LayerKind kind) {
+  LayerSpec s;
+  s.kind = kind;
+  return s;
+}
+
 // Average-pooling over window x window patches; a window clipped by
 // padding averages the cells it covers (TensorFlow's SAME rule).
 constexpr LayerSpec avg_pool(int window, int stride, Padding padding = Padding::same) {
@@ -111,28 +118,12 @@ constexpr LayerSpec avg_pool(int window, int stride, Padding padding = Padding::
 }
 
 // The mean of each channel over the whole image: (h, w, c) to (1, 1, c).
-constexpr LayerSpec global_avg_pool() {
-  LayerSpec s;
-  s.kind = LayerKind::global_avg_pool;
-  return s;
-}
+constexpr LayerSpec global_avg_pool() { return layer_of_kind(LayerKind::global_avg_pool); }
 
 // Element-wise activations: max(x, 0), 1 / (1 + e^-x), tanh(x).
-constexpr LayerSpec relu() {
-  LayerSpec s;
-  s.kind = LayerKind::relu;
-  return s;
-}
-constexpr LayerSpec sigmoid() {
-  LayerSpec s;
-  s.kind = LayerKind::sigmoid;
-  return s;
-}
-constexpr LayerSpec tanh() {
-  LayerSpec s;
-  s.kind = LayerKind::tanh;
-  return s;
-}
+constexpr LayerSpec relu() { return layer_of_kind(LayerKind::relu); }
+constexpr LayerSpec sigmoid() { return layer_of_kind(LayerKind::sigmoid); }
+constexpr LayerSpec tanh() { return layer_of_kind(LayerKind::tanh); }
 
 // Inverted dropout: in training keeps each unit with probability keep_prob and
 // scales kept units by 1/keep_prob; the identity at evaluation.
@@ -144,11 +135,7 @@ constexpr LayerSpec dropout(float keep_prob) {
 }
 
 // Reshapes (h, w, c) to (1, 1, h*w*c); no data moves.
-constexpr LayerSpec flatten() {
-  LayerSpec s;
-  s.kind = LayerKind::flatten;
-  return s;
-}
+constexpr LayerSpec flatten() { return layer_of_kind(LayerKind::flatten); }
 
 constexpr int kMaxLayers = 16;
 
