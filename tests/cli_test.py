@@ -16,6 +16,9 @@ import zlib
 
 BINARY = None
 DATA = None
+SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# What tools/page-model printed for the web page's model.
+PAGE_MODEL_ACCURACY = "test accuracy 0.9895"
 
 
 def run(*args, **kw):
@@ -119,6 +122,25 @@ class WithData(unittest.TestCase):
         self.assertGreaterEqual(float(accuracy[0].split()[-1]), 0.85)
         self.assertTrue(os.path.exists(self.model))
         self.assertEqual([f for f in os.listdir(self.tmp.name) if ".tmp" in f], [])
+
+    def test_the_pages_shipped_model_is_its_recipes(self):
+        # web/models/micro.fxn, made by tools/page-model: a float file (version 1)
+        # of the micro architecture (its header and layer records equal those of
+        # a micro model trained here for one step), with the test accuracy it had.
+        shipped = os.path.join(SOURCE, "web", "models", "micro.fxn")
+        fresh = os.path.join(self.tmp.name, "micro-1.fxn")
+        r = run("train", "--model", "micro", "--steps", "1", "--data", DATA, "--out", fresh)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(shipped, "rb") as f:
+            page = f.read()
+        with open(fresh, "rb") as f:
+            recipe = f.read()
+        layers = struct.unpack_from("<I", recipe, 20)[0]
+        self.assertEqual(page[:24 + 32 * layers], recipe[:24 + 32 * layers])
+        self.assertEqual(len(page), len(recipe))
+        r = run("eval", "--model-file", shipped, "--data", DATA)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), PAGE_MODEL_ACCURACY)
 
     def test_eval_reproduces_the_test_accuracy(self):
         trained = [l for l in self.train.stdout.splitlines() if l.startswith("test accuracy ")][0]

@@ -37,8 +37,9 @@ const pad = new DrawPad($('draw'), () => predictor.request());
 const predictor = new Predictor(pad, send, { prediction: $('prediction'), bars: $('probabilities'), input: $('model-input') });
 const insight = new Insight({
   weights: $('weights'), heading: $('weights-heading'), note: $('weights-note'), scale: $('weights-scale'),
-  mistakes: $('mistakes'), mistakesNote: $('mistakes-note'),
-});
+  mistakes: $('mistakes'), mistakesNote: $('mistakes-note'), confusion: $('confusion'),
+  confusionView: $('confusion-view'), shown: $('mistakes-shown'),
+}, (label, predicted) => send({ type: 'confused', label, predicted }));
 const files = new ModelFiles(send, {
   busy: () => (state === 'training' || state === 'paused'
     ? 'a model is being trained; press Reset to stop training first' : null),
@@ -52,6 +53,7 @@ const files = new ModelFiles(send, {
 let ready = false;
 let state = 'loading';
 let evaluating = '';  // what the current full evaluation is of, for the status line
+let firstModel = '';  // the model the page opened with, for the status line at 'ready'
 let loading = '';     // the model file on its way to the worker
 let runModel = '';    // the model of the current training run
 let lastProgress = null;
@@ -104,6 +106,13 @@ $('reset').addEventListener('click', () => {
   $('train').focus();
 });
 $('clear').addEventListener('click', () => pad.clear());
+$('mnist-files').addEventListener('change', (e) => {
+  const chosen = [...e.target.files];
+  e.target.value = '';  // the same files may be chosen again after an error
+  if (chosen.length === 0) return;
+  setStatus(`loading MNIST from ${chosen.length} chosen file${chosen.length === 1 ? '' : 's'}…`);
+  send({ type: 'mnist-files', files: chosen });
+});
 const pen = $('pen-width');
 pen.value = pad.pen;
 pen.addEventListener('input', () => { pad.pen = Number(pen.value); });
@@ -114,10 +123,12 @@ const handlers = {
   fatal({ message }) {
     setStatus(`error: ${message}`, { error: true });
   },
-  wasm({ simd, staticBytes, threads, modelFileBytes }) {
+  wasm({ simd, staticBytes, threads, isolated, modelFileBytes }) {
     files.maxBytes = modelFileBytes;
     $('engine').textContent = `fixnet in WebAssembly (${simd}, ${threads} thread${threads === 1 ? '' : 's'}), ` +
-      `with ${format.bytes(staticBytes)} of memory fixed before the first step.`;
+      `with ${format.bytes(staticBytes)} of memory fixed before the first step.` +
+      (isolated ? '' : ' One thread: the server does not send the cross-origin isolation headers ' +
+        '(COOP and COEP) that threads need.');
     report('loading MNIST…');
   },
   'data-progress'({ loaded, total }) {
@@ -133,22 +144,32 @@ const handlers = {
   },
   'data-missing'({ message }) {
     $('data-progress').hidden = true;
-    setStatus(`No MNIST to train on: ${message}. Fetch it with tools/fetch-mnist, or serve a copy you have with ` +
-      'MNIST_DIR=/path/to/mnist tools/serve, then reload. You can still load a model file and draw.', { error: true });
+    $('mnist-choose').hidden = false;
+    setStatus(`No MNIST to train on: ${message}. Choose the four files if you have them (train-images-idx3-ubyte.gz ` +
+      'and the three others), fetch them with tools/fetch-mnist, or serve a copy with MNIST_DIR=/path/to/mnist ' +
+      'tools/serve. You can still draw, and load or save model files.', { error: true });
   },
   'data-error'({ message }) {
     $('data-progress').hidden = true;
+    $('mnist-choose').hidden = false;
     setStatus(`error loading MNIST: ${message}`, { error: true });
   },
   ready({ train, test, subset, restoreError }) {
     ready = true;
     $('data-progress').hidden = true;
+    $('mnist-choose').hidden = true;
     setState('idle');
+    // The first model is tested next: its reports carry on from this line.
+    evaluating = firstModel ? `ready; ${firstModel}` : '';
+    const model = firstModel ? `; ${firstModel}` : '';
     report((subset
-      ? `ready, with the small offline MNIST set (${format.count(train)} training and ${format.count(test)} test digits): ` +
+      ? `ready, with the small offline MNIST set (${format.count(train)} training and ${format.count(test)} test digits)${model}: ` +
         'accuracies are not comparable with full MNIST; tools/fetch-mnist gets the full set when online.'
-      : `ready: ${format.count(train)} training and ${format.count(test)} test digits loaded.`) +
+      : `ready: ${format.count(train)} training and ${format.count(test)} test digits loaded${model}.`) +
       (restoreError ? ` The model of your last visit could not be restored (${restoreError}).` : ''));
+  },
+  'no-shipped-model'({ name, message }) {
+    noteModel(`none yet: the page's model ${name} could not be loaded (${message}). Train one, or load a model file.`);
   },
   state({ state: next }) {
     const pauseHadFocus = document.activeElement === $('pause');
@@ -186,6 +207,9 @@ const handlers = {
   mistakes(message) {
     insight.showMistakes(message);
   },
+  confused(message) {
+    insight.showCell(message);
+  },
   model({ origin, kind, int8, weights, name, savedAt, previousOrigin }) {
     files.canSave = true;
     insight.showWeights(kind, weights);
@@ -197,12 +221,15 @@ const handlers = {
       noteModel(`${what} from ${name}; kept in this browser for your next visit.`);
       return report(`loaded ${name} (${int8 ? 'int8 ' : ''}${MODEL_NAMES[kind]})${ready ? '; testing…' : '.'}`);
     }
+    if (origin === 'shipped') {
+      firstModel = 'the micro convolutional network shipped with the page is in use';
+      return noteModel(`the micro convolutional network shipped with the page (${name}, made by tools/page-model); ` +
+        'draw a digit, or train a model of your own.');
+    }
     const when = new Date(savedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
     const from = previousOrigin === 'loaded' ? `loaded from ${name}` : 'trained here';
     noteModel(`${what}, ${from}, restored from your visit of ${when}.`);
-    if (!ready) return;  // the status explains why there is no data
-    evaluating = `ready; restored ${what} from your last visit`;
-    report(`${evaluating}.`);
+    firstModel = `restored ${what} from your last visit`;
   },
   discarded() {
     files.canSave = false;

@@ -1,9 +1,10 @@
 // fixnet web: the module worker that owns the WebAssembly instance. It loads
-// the module and MNIST, restores the last model, then runs one job at a time
-// (a training run or a full test evaluation) in slices of about 40 ms,
-// yielding to its message loop between slices through a MessageChannel, so
-// pause, predictions and model files are handled within one slice (a slice
-// holds at least one training step: a CNN step of batch 50 is ~200 ms).
+// the module, a model (the last visit's, else the page's own) and MNIST,
+// then runs one job at a time (a training run or a full test evaluation) in
+// slices of about 40 ms, yielding to its message loop between slices
+// through a MessageChannel, so pause, predictions and model files are
+// handled within one slice (a slice holds at least one training step: a CNN
+// step of batch 50 is ~200 ms).
 import { loadFixnet } from './worker/fixnet.js';
 import { loadMnist, DataMissing } from './worker/mnist.js';
 import { storeModel, storedModel } from './worker/model-store.js';
@@ -13,10 +14,12 @@ import { RECIPES, settingsProblem } from './recipes.js';
 
 let fx = null;
 let haveData = false;
+let loadingData = false;
 let job = null;       // TrainingRun or FullEvaluation
 let paused = false;
 let scheduled = false;
 let pendingClassify = null;  // the latest drawing to classify; older ones are dropped
+let tested = null;    // the last FullEvaluation finished: the confusion matrix shown
 
 let handled = 0;      // the number of the last request handled (see the page's send)
 const post = (message, transfer = []) => self.postMessage({ ...message, handled }, transfer);
@@ -50,6 +53,7 @@ function pump() {
       keepModel('trained');
       setJob(new FullEvaluation(fx, post));
     } else {
+      tested = current;
       setJob(null);
     }
   } catch (e) {
@@ -109,6 +113,15 @@ const handlers = {
     pendingClassify = request;  // classified before the next slice, so only the latest is
     schedule();
   },
+  'mnist-files'({ files }) {
+    if (haveData) throw new Error('MNIST is loaded already');
+    if (loadingData) throw new Error('MNIST is being loaded');
+    loadData({ files });
+  },
+  confused({ label, predicted }) {
+    if (!tested) throw new Error('no test evaluation has finished yet');
+    post({ type: 'confused', label, predicted, ...tested.confusedDigits(label, predicted) });
+  },
   save() {
     const bytes = fx.saveModel();
     post({ type: 'saved', bytes, kind: fx.modelKind() }, [bytes.buffer]);
@@ -132,50 +145,82 @@ self.onmessage = ({ data }) => {
   }
 };
 
-// Start-up: module, data, then the model of the last visit.
+// The model the page opens with, so a visitor can draw at once: made by
+// tools/page-model (the micro recipe), served beside the page.
+const SHIPPED_MODEL = 'models/micro.fxn';
+
+// Loads the last visit's model, else the shipped one, and tells the page.
+// Before MNIST: drawing works while the data loads (or without it).
+async function loadFirstModel() {
+  let restoreError = null;
+  try {
+    const restored = await storedModel();
+    if (restored) {
+      fx.loadModel(restored.bytes);
+      postModel('restored', { savedAt: restored.savedAt, name: restored.name, previousOrigin: restored.origin });
+      return null;
+    }
+  } catch (e) {
+    restoreError = e.message;
+  }
+  try {
+    const response = await fetch(new URL(SHIPPED_MODEL, self.location));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    fx.loadModel(new Uint8Array(await response.arrayBuffer()));
+    postModel('shipped', { name: SHIPPED_MODEL.split('/').pop() });
+  } catch (e) {
+    post({ type: 'no-shipped-model', name: SHIPPED_MODEL, message: e.message });
+  }
+  return restoreError;
+}
+
+// Start-up: module, a model, then the data.
 async function start() {
   // Threads need SharedArrayBuffer, which only a cross-origin isolated page
-  // has (tools/serve sends the headers); otherwise one thread.
+  // has (tools/serve sends the headers); otherwise one thread. URLs are
+  // relative to the page: it may be served from any folder (tools/build-site).
   const cores = Math.min(navigator.hardwareConcurrency || 1, 8);
   const module = self.crossOriginIsolated && cores > 1 ? 'fixnet-threads.mjs' : 'fixnet.mjs';
   let threads = 1;
   try {
-    fx = await loadFixnet(new URL(`/wasm/${module}`, self.location));
+    fx = await loadFixnet(new URL(`wasm/${module}`, self.location));
     threads = fx.setThreads(cores);
   } catch (e) {
-    post({ type: 'fatal', message: `could not load the WebAssembly module /wasm/${module} (${e.message}); build it with: ninja -C build-wasm` });
+    post({ type: 'fatal', message: `could not load the WebAssembly module wasm/${module} (${e.message}); build it with: ninja -C build-wasm` });
     return;
   }
-  post({ type: 'wasm', simd: fx.simd(), staticBytes: fx.staticBytes(), threads, modelFileBytes: fx.modelFileCapacity() });
+  post({ type: 'wasm', simd: fx.simd(), staticBytes: fx.staticBytes(), threads, isolated: self.crossOriginIsolated,
+    modelFileBytes: fx.modelFileCapacity() });
 
+  // No training can start before 'ready', so nothing replaces this model meanwhile.
+  const restoreError = await loadFirstModel();
+  await loadData({ url: new URL('data/', self.location) }, restoreError);
+}
+
+// MNIST from `source` (mnist.js's loadMnist), then 'ready'; the model in
+// use then (the first one, or one the visitor loaded meanwhile, untested
+// without data) is tested. On failure the page says why, and the visitor
+// may choose the files.
+async function loadData(source, restoreError = null) {
   let data = null;
+  loadingData = true;
   try {
     let last = 0;
-    data = await loadMnist(fx, new URL('/data/', self.location), (loaded, total) => {
+    data = await loadMnist(fx, source, (loaded, total) => {
       const now = performance.now();
       if (now - last < 250 && loaded !== total) return;
       last = now;
       post({ type: 'data-progress', loaded, total });
     });
-    haveData = true;
   } catch (e) {
     post({ type: e instanceof DataMissing ? 'data-missing' : 'data-error', message: e.message });
+    return;
+  } finally {
+    loadingData = false;
   }
-
-  // Restored before 'ready', so no training can start before it replaces the model.
-  let restored = null, restoreError = null;
-  try {
-    restored = await storedModel();
-    if (restored) fx.loadModel(restored.bytes);
-  } catch (e) {
-    restoreError = e.message;
-    restored = null;
-  }
-  if (data) post({ type: 'ready', ...data, restoreError });
-  if (restored) {
-    postModel('restored', { savedAt: restored.savedAt, name: restored.name, previousOrigin: restored.origin });
-    if (haveData) setJob(new FullEvaluation(fx, post));
-  }
+  haveData = true;
+  post({ type: 'ready', ...data, restoreError });
+  if (fx.modelKind() && !job) setJob(new FullEvaluation(fx, post));
 }
 
 start();

@@ -16,7 +16,7 @@
 // must say it is int8, test it and read drawn digits with it),
 // FIXNET_TEST_CNN_SECONDS (also train the CNN that long and report it),
 // CHROMIUM (default /usr/bin/chromium).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -72,19 +72,20 @@ function freePort() {
   });
 }
 
-async function startServer(port) {
-  const server = spawn('python3', [path.join(ROOT, 'tools/server.py'), '--port', String(port),
-    '--web', path.join(ROOT, 'web'), '--wasm', WASM_DIR, '--data', DATA_DIR], { stdio: ['ignore', 'ignore', 'inherit'] });
+// Starts python3 with `args` (a server on `port`) and waits until it answers.
+async function startServer(port, args = [path.join(ROOT, 'tools/server.py'), '--port', String(port),
+  '--web', path.join(ROOT, 'web'), '--wasm', WASM_DIR, '--data', DATA_DIR]) {
+  const server = spawn('python3', args, { stdio: ['ignore', 'ignore', 'ignore'] });
   const exited = new Promise((resolve) => server.once('exit', resolve));
   for (let i = 0; i < 100; ++i) {
-    if (server.exitCode !== null) throw new Error(`tools/server.py exited with ${server.exitCode}`);
+    if (server.exitCode !== null) throw new Error(`${args[0]} exited with ${server.exitCode}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return { server, exited };
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
   server.kill();
-  throw new Error('tools/server.py did not answer within 10 s');
+  throw new Error(`${args[0]} did not answer within 10 s`);
 }
 
 // The page -----------------------------------------------------------------------------
@@ -104,11 +105,13 @@ function observeClassification() {
   const sent = [], answered = [];
   window.__classify = { sent, answered };
   window.__messages = [];
+  window.__firstMessage = {};  // type -> when it first came (ms since the navigation started)
   window.Worker = class extends window.Worker {
     constructor(...args) {
       super(...args);
       this.addEventListener('message', ({ data }) => {
         window.__messages.push(data?.full ? 'test-full' : data?.type);
+        window.__firstMessage[data?.type] ??= performance.now();
         if (data?.type === 'classified') answered.push([data.id, performance.now()]);
       });
     }
@@ -433,15 +436,124 @@ async function trainWhileTesting(page, model) {
   report('Train while testing', `pressed during "${under}": "${shown}"`);
 }
 
+// After a full evaluation: the confusion matrix adds up to the test set and
+// its diagonal to the test accuracy; choosing a cell shows its digits, and
+// choosing it again all the mistakes.
+async function confusionMatrix(page, accuracy) {
+  const cells = await page.$$eval('#confusion tr', (rows) => rows.slice(1).map((r) =>
+    [...r.querySelectorAll('td')].map((td) => Number(td.textContent.replace(/,/g, '')))));
+  check(cells.length === 10 && cells.every((r) => r.length === 10), 'a 10 x 10 confusion matrix');
+  let total = 0, right = 0, worst = { n: -1 };
+  cells.forEach((row, label) => row.forEach((n, predicted) => {
+    total += n;
+    if (label === predicted) right += n;
+    else if (n > worst.n) worst = { n, label, predicted };
+  }));
+  check(total === 10000 && Math.abs(right / total - accuracy) < 5e-5,
+    `the matrix holds the 10,000 test digits (${total}) and its diagonal the accuracy (${right / total} vs ${accuracy})`);
+  const cell = `#confusion button[data-label="${worst.label}"][data-predicted="${worst.predicted}"]`;
+  await page.click(cell);
+  await page.waitForFunction((text) => document.getElementById('mistakes-shown').textContent.startsWith(text),
+    `${worst.n.toLocaleString('en')} test ${worst.label}s read as ${worst.predicted}`, { timeout: 10000 });
+  const shown = await page.$$eval('#mistakes li', (items) => items.map((li) => li.textContent));
+  check(shown.length === Math.min(worst.n, 48) && shown.every((t) => t === `${worst.predicted} for ${worst.label}`),
+    `the cell shows its ${Math.min(worst.n, 48)} digits (${shown.length}: ${[...new Set(shown)].join(', ')})`);
+  await page.click(cell);
+  const all = await page.$$eval('#mistakes li', (items) => new Set(items.map((li) => li.textContent)).size);
+  check(all > 1, `choosing the cell again shows all the mistakes (${all} kinds)`);
+  report('confusion matrix', `${right.toLocaleString('en')} of ${total.toLocaleString('en')} on the diagonal; ` +
+    `most confused: ${worst.n} ${worst.label}s read as ${worst.predicted}, shown when chosen`);
+}
+
+// Ready on arrival: the page opens with the model tools/page-model made and
+// reads drawn digits with it before any training, MNIST loaded or not.
+async function shippedModel(page) {
+  const file = path.join(ROOT, 'web/models/micro.fxn');
+  await page.waitForFunction(() => /shipped with the page|none yet/.test(document.getElementById('model-note').textContent),
+    null, { timeout: 30000 });
+  const usable = await page.evaluate(() => window.__firstMessage.model);
+  const note = await page.textContent('#model-note');
+  check(/micro convolutional network shipped with the page/.test(note), `the page opens with its shipped model ("${note}")`);
+  const results = [];
+  for (let d = 0; d < 10; ++d) {
+    const p = await drawAndCheck(page, d, PLACEMENTS[(d + 2) % PLACEMENTS.length]);
+    results.push({ digit: d, predicted: p.digit, latency: p.latency });
+  }
+  const recognised = results.filter((r) => r.predicted === r.digit).length;
+  check(recognised >= 9, `the shipped model recognises at least 9 of 10 drawn digits (${recognised})`);
+  await page.click('#clear');
+  const bytes = fs.readFileSync(file);
+  report('ready on arrival', `model in use ${seconds(usable)} after the page was asked for (navigation start); first digit's prediction ` +
+    `${results[0].latency.toFixed(0)} ms after its last stroke; ${recognised}/10 drawn digits recognised ` +
+    `(${results.map((r) => `${r.digit}->${r.predicted}`).join(' ')}); ${path.basename(file)} ` +
+    `${bytes.length.toLocaleString('en')} B, ${zlib.gzipSync(bytes, { level: 9 }).length.toLocaleString('en')} B gzipped`);
+}
+
+// Deploy anywhere: tools/build-site's folder, served by Python's plain static
+// server, which sends no cross-origin isolation headers: one thread, and the
+// page says so; the shipped model reads a drawn digit; MNIST comes from the
+// folder (built with --data) or, built without, from the four files the
+// visitor chooses.
+async function staticSite(context) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fixnet-site-'));
+  try {
+    for (const withData of [true, false]) {
+      const site = path.join(work, withData ? 'site' : 'site-no-data');
+      const built = spawnSync(path.join(ROOT, 'tools/build-site'), [site, ...(withData ? ['--data', DATA_DIR] : [])],
+        { encoding: 'utf8' });
+      check(built.status === 0, `tools/build-site writes the site (${built.stderr.trim() || 'exit 0'})`);
+      if (built.status === 0) await visitStaticSite(context, site, withData);
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function visitStaticSite(context, site, withData) {
+  const port = await freePort();
+  const { server, exited } = await startServer(port, ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', site, String(port)]);
+  const page = await context.newPage();
+  try {
+    page.on('pageerror', (e) => check(false, `no page error on the static site (${e.message})`));
+    await page.addInitScript(observeClassification);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => /shipped with the page|none yet/.test(document.getElementById('model-note').textContent),
+      null, { timeout: 30000 });
+    const engine = await page.textContent('#engine');
+    check(/1 thread\).*One thread: the server does not send the cross-origin isolation headers/.test(engine),
+      `the static site runs on one thread and says why ("${engine}")`);
+    const p = await drawAndCheck(page, 7, PLACEMENTS[0]);
+    check(p.digit === 7, `the static site reads a drawn 7 (${p.digit})`);
+    let chosen = '';
+    if (!withData) {
+      const missing = await waitForStatus(page, /No MNIST|error|ready/);
+      check(/^No MNIST to train on: the server has no MNIST files in data\/\. Choose the four files/.test(missing) &&
+        await page.isVisible('label[for="mnist-files"]'), `without data/ the page offers to choose the files ("${missing}")`);
+      await page.setInputFiles('#mnist-files', MNIST_FILES.map((f) => path.join(DATA_DIR, f)));
+      chosen = '; MNIST from the four files chosen';
+    }
+    const ready = await waitForStatus(page, /test accuracy|error/);
+    check(/^ready; .*test accuracy 0\.9[0-9]+ on all 10,000 test digits/.test(ready),
+      `the static site loads MNIST (${withData ? 'from its folder' : 'from chosen files'}) and tests its model (${ready})`);
+    report(withData ? 'static site' : 'static site, no data/', `tools/build-site, python3 -m http.server: ` +
+      `${engine.replace(/^[^(]*\(([^)]*)\).*$/, '$1')}; drawn 7 -> ${p.digit}${chosen}; "${ready}"`);
+  } finally {
+    await page.close();
+    server.kill();
+    await exited;
+  }
+}
+
 // The test ------------------------------------------------------------------------------
 
 async function run(page, port) {
   // Load to ready.
-  const loadStart = Date.now();
   await page.goto(`http://127.0.0.1:${port}/`);
+  await shippedModel(page);
   const ready = await waitForStatus(page, /ready|error|No MNIST/);
   check(/^ready/.test(ready), `status says ready (${ready})`);
-  report('page load to ready', `${seconds(Date.now() - loadStart)} (${ready})`);
+  const readyAt = await page.evaluate(() => window.__firstMessage.ready);
+  report('page load to ready', `${seconds(readyAt)} (now: "${ready}")`);
 
   // Softmax, the tutorial's recipe.
   check(await page.inputValue('#model') === 'softmax', 'the softmax is the default model');
@@ -457,6 +569,7 @@ async function run(page, port) {
   const wrong = await page.locator('#mistakes li').count();
   check(wrong > 0, `misclassified test digits shown (${wrong})`);
   check(await page.locator('#weights canvas').count() === 10, 'ten softmax weight maps');
+  await confusionMatrix(page, accuracy);
 
   // Drawing.
   const ink = mnistInk();
@@ -583,6 +696,7 @@ async function main() {
     await page.addInitScript(observeLongTasks);
     await page.addInitScript(observeClassification);
     await run(page, port);
+    await staticSite(context);
   } catch (e) {
     check(false, `the test ran to its end (${e.stack})`);
   } finally {

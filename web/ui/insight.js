@@ -1,7 +1,9 @@
 // fixnet web: pictures of what a model learned. The softmax's weights as
 // ten 28x28 maps, the CNN's first-layer filters as 32 5x5 maps (both in a
 // diverging blue-white-red scale shared by all maps of a model, so their
-// strengths compare), and the test digits the model got wrong.
+// strengths compare), and after a full test evaluation the confusion matrix
+// and the test digits the model got wrong (those of one cell of the matrix
+// when it is chosen).
 import { count } from './format.js';
 
 const BLUE = [33, 102, 172], WHITE = [247, 247, 247], RED = [178, 24, 43];
@@ -37,10 +39,26 @@ function tile(side, name, caption) {
   return figure;
 }
 
+// A list item per test digit: the digit, what the model said, its label.
+function digitItems(items) {
+  return items.map(({ index, label, predicted, pixels }) => {
+    const li = document.createElement('li');
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 28;
+    paint(canvas, 28, (i) => pixels[i], (v) => [v, v, v]);
+    li.setAttribute('aria-label', `test digit ${index}: the model said ${predicted}, it is ${label}`);
+    li.innerHTML = `<b>${predicted}</b> for ${label}`;
+    li.prepend(canvas);
+    return li;
+  });
+}
+
 export class Insight {
-  constructor({ weights, heading, note, scale, mistakes, mistakesNote }) {
-    Object.assign(this, { weights, heading, note, scale, mistakes, mistakesNote });
+  // `askCell(label, predicted)` asks the worker for the test digits of one cell.
+  constructor({ weights, heading, note, scale, mistakes, mistakesNote, confusion, confusionView, shown }, askCell) {
+    Object.assign(this, { weights, heading, note, scale, mistakes, mistakesNote, confusion, confusionView, shown, askCell });
     this.layout = null;  // the kind the weight tiles are built for
+    this.wrongItems = [];  // the first mistakes of the last evaluation
   }
 
   // Shows `weights` of a model of `kind` (see Fixnet.pictureWeights()).
@@ -76,26 +94,79 @@ export class Insight {
       paint(canvas, softmax ? 28 : 5, (i) => weights[i * units + unit] / max, diverging));
   }
 
-  // Shows { items, wrong, count } from a full test evaluation.
-  showMistakes({ items, wrong, count: total }) {
+  // Shows { items, wrong, count, confusion } from a full test evaluation.
+  showMistakes({ items, wrong, count: total, confusion }) {
     this.mistakesNote.textContent = wrong === 0
       ? `None of the ${count(total)} test digits.`
-      : `${count(wrong)} of ${count(total)}${items.length < wrong ? `, the first ${items.length} shown` : ''}. ` +
-        'Under each, in red what the model said, then the true digit.';
-    this.mistakes.replaceChildren(...items.map(({ index, label, predicted, pixels }) => {
-      const li = document.createElement('li');
-      const canvas = document.createElement('canvas');
-      canvas.width = canvas.height = 28;
-      paint(canvas, 28, (i) => pixels[i], (v) => [v, v, v]);
-      li.setAttribute('aria-label', `test digit ${index}: the model said ${predicted}, it is ${label}`);
-      li.innerHTML = `<b>${predicted}</b> for ${label}`;
-      li.prepend(canvas);
-      return li;
-    }));
+      : `${count(wrong)} of ${count(total)}. Under each digit, in red what the model said, then the true digit.`;
+    this.showConfusion(confusion);
+    this.wrongItems = items;
+    this.showDigits(items, wrong, null);
+  }
+
+  // The matrix: a row per label, a column per answer; every count but a
+  // zero is a button that shows its digits.
+  showConfusion(counts) {
+    const header = document.createElement('tr');
+    header.innerHTML = '<th scope="col">is \u2193 read as \u2192</th>' + Array.from({ length: 10 }, (_, d) => `<th scope="col">${d}</th>`).join('');
+    const rows = Array.from({ length: 10 }, (_, label) => {
+      const row = document.createElement('tr');
+      const total = counts.slice(label * 10, label * 10 + 10).reduce((a, b) => a + b, 0);
+      row.innerHTML = `<th scope="row">${label}</th>`;
+      for (let predicted = 0; predicted < 10; ++predicted) {
+        const n = counts[label * 10 + predicted];
+        const cell = document.createElement('td');
+        if (n === 0) {
+          cell.className = 'zero';
+          cell.textContent = '0';
+        } else if (label === predicted) {
+          cell.className = 'right';
+          cell.textContent = count(n);
+        } else {
+          const button = document.createElement('button');
+          button.type = 'button';
+          button.textContent = count(n);
+          button.dataset.label = label;
+          button.dataset.predicted = predicted;
+          button.setAttribute('aria-pressed', 'false');
+          button.setAttribute('aria-label', `${count(n)} test ${label}s read as ${predicted}`);
+          button.style.setProperty('--share', Math.min(1, (4 * n) / Math.max(1, total)).toFixed(3));
+          button.addEventListener('click', () => {
+            const pressed = button.getAttribute('aria-pressed') === 'true';
+            this.confusion.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', 'false'));
+            if (pressed) return this.showDigits(this.wrongItems, null, null);
+            button.setAttribute('aria-pressed', 'true');
+            this.askCell(label, predicted);
+          });
+          cell.append(button);
+        }
+        row.append(cell);
+      }
+      return row;
+    });
+    this.confusion.replaceChildren(this.confusion.querySelector('caption'), header, ...rows);
+    this.confusionView.hidden = false;
+  }
+
+  // Shows the test digits of one cell ({ label, predicted, items, matching }).
+  showCell({ label, predicted, items, matching }) {
+    this.showDigits(items, matching, { label, predicted });
+  }
+
+  // The digit tiles, with a line saying which they are.
+  showDigits(items, total, cell) {
+    this.shown.hidden = items.length === 0;
+    this.shown.textContent = cell
+      ? `${count(total)} test ${cell.label}s read as ${cell.predicted}${items.length < total ? `, the first ${items.length}` : ''}; choose the count again for all mistakes.`
+      : items.length > 0 ? `The first ${items.length} mistakes:` : '';
+    this.mistakes.replaceChildren(...digitItems(items));
   }
 
   clearMistakes() {
     this.mistakes.replaceChildren();
+    this.wrongItems = [];
+    this.confusionView.hidden = true;
+    this.shown.hidden = true;
     this.mistakesNote.textContent = 'Shown after a full evaluation on the test set.';
   }
 }

@@ -34,18 +34,33 @@ export class Evaluation {
     this.ms += performance.now() - start;
   }
 
-  // Up to `limit` misclassified images ({ index, label, predicted, pixels })
-  // and how many there are; needs keepPredictions.
-  mistakes(limit) {
+  // Up to `limit` test images the model read as `predicted` ({ index,
+  // label, predicted, pixels }) whose label passes `wanted(label,
+  // predicted)`, and how many there are; needs keepPredictions.
+  digits(limit, wanted) {
     const items = [];
-    let wrong = 0;
+    let matching = 0;
     for (let i = 0; i < this.count; ++i) {
       const index = this.first + i;
-      const label = this.fx.testLabel(index);
-      if (label === this.predictions[i]) continue;
-      if (++wrong <= limit) items.push({ index, label, predicted: this.predictions[i], pixels: this.fx.testImage(index) });
+      const label = this.fx.testLabel(index), predicted = this.predictions[i];
+      if (!wanted(label, predicted)) continue;
+      if (++matching <= limit) items.push({ index, label, predicted, pixels: this.fx.testImage(index) });
     }
-    return { items, wrong };
+    return { items, matching };
+  }
+
+  // The misclassified images, as digits() gives them.
+  mistakes(limit) {
+    const { items, matching } = this.digits(limit, (label, predicted) => label !== predicted);
+    return { items, wrong: matching };
+  }
+
+  // The confusion matrix: how many images of each label were read as each
+  // digit, at [label * 10 + predicted]; needs keepPredictions.
+  confusion() {
+    const counts = new Array(100).fill(0);
+    for (let i = 0; i < this.count; ++i) ++counts[this.fx.testLabel(this.first + i) * 10 + this.predictions[i]];
+    return counts;
   }
 }
 
@@ -71,7 +86,12 @@ export class FullEvaluation {
       return true;
     }
     this.post({ type: 'test', accuracy: e.accuracy, count: e.count, full: true });
-    this.post({ type: 'mistakes', ...e.mistakes(MISTAKES_SHOWN), count: e.count });
+    this.post({ type: 'mistakes', ...e.mistakes(MISTAKES_SHOWN), count: e.count, confusion: e.confusion() });
     return false;
+  }
+
+  // Up to MISTAKES_SHOWN test digits of `label` read as `predicted`, and how many there are.
+  confusedDigits(label, predicted) {
+    return this.evaluation.digits(MISTAKES_SHOWN, (l, p) => l === label && p === predicted);
   }
 }

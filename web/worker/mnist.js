@@ -1,5 +1,5 @@
-// fixnet web, worker side: MNIST from the server's /data/ into the wasm
-// buffers. Each gzip file is streamed through DecompressionStream straight
+// fixnet web, worker side: MNIST from the page's data/ folder, or from
+// files the visitor chose, into the wasm buffers. Each gzip file is streamed through DecompressionStream straight
 // into its buffer (no intermediate copy of the whole file), refusing a file
 // that would overflow the buffer, then the bindings parse the four files.
 import { Buffer } from './fixnet.js';
@@ -14,20 +14,38 @@ const FILES = [
 // Thrown when the server has no MNIST: the page explains how to get it.
 export class DataMissing extends Error {}
 
-// Loads the four files from `baseUrl` into `fx`; calls onProgress(loaded,
-// total) with compressed bytes (total 0 when the server gives no sizes).
-// Resolves to { train, test, subset } (counts, and whether /data/SUBSET exists).
-export async function loadMnist(fx, baseUrl, onProgress) {
-  const abort = new AbortController();  // stops the other downloads when one fails
-  const responses = await Promise.all(FILES.map(([name]) => fetch(new URL(name, baseUrl), { signal: abort.signal })));
+// The four files as responses: fetched from `source.url` (a folder), or
+// from `source.files` (File objects the visitor chose, named as MNIST names
+// them, gzipped or not). `abort` stops the downloads.
+async function openFiles(source, abort) {
+  if (source.files) {
+    const byName = new Map(source.files.map((f) => [f.name.replace(/\.gz$/, ''), f]));
+    const missing = FILES.filter(([name]) => !byName.has(name.replace(/\.gz$/, ''))).map(([name]) => name);
+    if (missing.length) throw new Error(`choose all four MNIST files: ${missing.join(', ')} missing`);
+    return FILES.map(([name]) => {
+      const file = byName.get(name.replace(/\.gz$/, ''));
+      const response = new Response(file, { headers: { 'Content-Length': String(file.size) } });
+      return { response, gzipped: file.name.endsWith('.gz') };
+    });
+  }
+  const responses = await Promise.all(FILES.map(([name]) => fetch(new URL(name, source.url), { signal: abort.signal })));
   const missing = FILES.filter((_, i) => responses[i].status === 404).map(([name]) => name);
-  if (missing.length === FILES.length) throw new DataMissing('the server has no MNIST files at /data/');
-  if (missing.length) throw new DataMissing(`the server lacks ${missing.join(', ')} at /data/`);
+  if (missing.length === FILES.length) throw new DataMissing('the server has no MNIST files in data/');
+  if (missing.length) throw new DataMissing(`the server lacks ${missing.join(', ')} in data/`);
   responses.forEach((r, i) => {
     if (!r.ok) throw new Error(`${FILES[i][0]}: HTTP ${r.status}`);
   });
+  return responses.map((response) => ({ response, gzipped: true }));
+}
 
-  const lengths = responses.map((r) => Number(r.headers.get('Content-Length')) || 0);
+// Loads the four files of `source` (see openFiles) into `fx`; calls
+// onProgress(loaded, total) with file bytes (total 0 when the server gives
+// no sizes). Resolves to { train, test, subset } (counts, and whether the
+// folder has a SUBSET marker).
+export async function loadMnist(fx, source, onProgress) {
+  const abort = new AbortController();  // stops the other downloads when one fails
+  const opened = await openFiles(source, abort);
+  const lengths = opened.map(({ response }) => Number(response.headers.get('Content-Length')) || 0);
   const total = lengths.every((n) => n > 0) ? lengths.reduce((a, b) => a + b, 0) : 0;
   let loaded = 0;
   const counted = (n) => {
@@ -36,33 +54,36 @@ export async function loadMnist(fx, baseUrl, onProgress) {
   };
   let sizes;
   try {
-    sizes = await Promise.all(FILES.map(([name, buffer], i) => streamInto(fx.view(buffer), responses[i], name, counted)));
+    sizes = await Promise.all(FILES.map(([name, buffer], i) =>
+      streamInto(fx.view(buffer), opened[i].response, opened[i].gzipped, name, counted)));
   } catch (e) {
     abort.abort();
     throw e;
   }
   fx.setData(sizes);
 
-  const subset = await fetch(new URL('SUBSET', baseUrl), { method: 'HEAD' });
-  return { train: fx.trainCount(), test: fx.testCount(), subset: subset.ok };
+  const subset = source.url ? (await fetch(new URL('SUBSET', source.url), { method: 'HEAD' })).ok : false;
+  return { train: fx.trainCount(), test: fx.testCount(), subset };
 }
 
-// Gunzips `response` into `target`; returns the byte count written.
-async function streamInto(target, response, name, counted) {
+// Copies `response` (gunzipped when `gzipped`) into `target`; returns the
+// byte count written.
+async function streamInto(target, response, gzipped, name, counted) {
   const counter = new TransformStream({
     transform(chunk, controller) {
       counted(chunk.byteLength);
       controller.enqueue(chunk);
     },
   });
-  const reader = response.body.pipeThrough(counter).pipeThrough(new DecompressionStream('gzip')).getReader();
+  const counting = response.body.pipeThrough(counter);
+  const reader = (gzipped ? counting.pipeThrough(new DecompressionStream('gzip')) : counting).getReader();
   let size = 0;
   for (;;) {
     let result;
     try {
       result = await reader.read();
     } catch (e) {
-      throw new Error(`${name} is not a valid gzip file (${e.message})`);
+      throw new Error(gzipped ? `${name} is not a valid gzip file (${e.message})` : `${name} could not be read (${e.message})`);
     }
     if (result.done) return size;
     if (size + result.value.byteLength > target.length) {
