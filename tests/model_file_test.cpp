@@ -27,15 +27,20 @@ struct Built {
   Model model;
 };
 
+// The model file of `model`.
+std::vector<std::uint8_t> file_of(const Model& model) {
+  std::vector<std::uint8_t> file(model_file_size(model.spec()));
+  std::size_t written = 0;
+  REQUIRE(write_model_file(model, file.data(), file.size(), &written).ok());
+  REQUIRE(written == file.size());
+  return file;
+}
+
 std::vector<std::uint8_t> saved_small_model() {
   Built b(kSmall);
   Rng rng(3);
   b.model.initialize_parameters(rng);
-  std::vector<std::uint8_t> file(model_file_size(kSmall));
-  std::size_t written = 0;
-  REQUIRE(write_model_file(b.model, file.data(), file.size(), &written).ok());
-  REQUIRE(written == file.size());
-  return file;
+  return file_of(b.model);
 }
 
 std::string load_error(const std::vector<std::uint8_t>& file) {
@@ -70,9 +75,7 @@ TEST_CASE("every layer kind round-trips through a model file and computes the sa
   Built a(spec);
   Rng rng(4);
   a.model.initialize_parameters(rng);
-  std::vector<std::uint8_t> file(model_file_size(spec));
-  std::size_t written = 0;
-  REQUIRE(write_model_file(a.model, file.data(), file.size(), &written).ok());
+  const std::vector<std::uint8_t> file = file_of(a.model);
   ModelSpec read;
   REQUIRE(read_model_spec(file.data(), file.size(), &read).ok());
   CHECK(same_architecture(read, spec));

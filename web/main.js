@@ -53,7 +53,7 @@ const files = new ModelFiles(send, {
 let ready = false;
 let state = 'loading';
 let evaluating = '';  // what the current full evaluation is of, for the status line
-let firstModel = '';  // the model the page opened with, for the status line at 'ready'
+let firstModel = '';  // the model in use before MNIST came, for the status line at 'ready'
 let loading = '';     // the model file on its way to the worker
 let runModel = '';    // the model of the current training run
 let lastProgress = null;
@@ -218,6 +218,7 @@ const handlers = {
     if (origin === 'training') return noteModel(`${what} being trained; predictions use it as it is now.`);
     if (origin === 'loaded') {
       evaluating = `loaded ${name}`;
+      firstModel = `${what} from ${name} is in use`;  // if MNIST is still loading
       noteModel(`${what} from ${name}; kept in this browser for your next visit.`);
       return report(`loaded ${name} (${int8 ? 'int8 ' : ''}${MODEL_NAMES[kind]})${ready ? '; testing…' : '.'}`);
     }
