@@ -59,6 +59,7 @@ export class Insight {
     Object.assign(this, { weights, heading, note, scale, mistakes, mistakesNote, confusion, confusionView, shown, askCell });
     this.layout = null;  // the kind the weight tiles are built for
     this.wrongItems = [];  // the first mistakes of the last evaluation
+    this.wrong = 0;        // and how many it made
   }
 
   // Shows `weights` of a model of `kind` (see Fixnet.pictureWeights()).
@@ -101,11 +102,12 @@ export class Insight {
       : `${count(wrong)} of ${count(total)}. Under each digit, in red what the model said, then the true digit.`;
     this.showConfusion(confusion);
     this.wrongItems = items;
+    this.wrong = wrong;
     this.showDigits(items, wrong, null);
   }
 
-  // The matrix: a row per label, a column per answer; every count but a
-  // zero is a button that shows its digits.
+  // The matrix: a row per label, a column per answer; every non-zero count
+  // off the diagonal is a button that shows its digits.
   showConfusion(counts) {
     const header = document.createElement('tr');
     header.innerHTML = '<th scope="col">is \u2193 read as \u2192</th>' + Array.from({ length: 10 }, (_, d) => `<th scope="col">${d}</th>`).join('');
@@ -134,7 +136,7 @@ export class Insight {
           button.addEventListener('click', () => {
             const pressed = button.getAttribute('aria-pressed') === 'true';
             this.confusion.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', 'false'));
-            if (pressed) return this.showDigits(this.wrongItems, null, null);
+            if (pressed) return this.showDigits(this.wrongItems, this.wrong, null);
             button.setAttribute('aria-pressed', 'true');
             this.askCell(label, predicted);
           });
@@ -155,10 +157,10 @@ export class Insight {
 
   // The digit tiles, with a line saying which they are.
   showDigits(items, total, cell) {
-    this.shown.hidden = items.length === 0;
     this.shown.textContent = cell
       ? `${count(total)} test ${cell.label}s read as ${cell.predicted}${items.length < total ? `, the first ${items.length}` : ''}; choose the count again for all mistakes.`
-      : items.length > 0 ? `The first ${items.length} mistakes:` : '';
+      : items.length < total ? `The first ${items.length} of them:` : '';
+    this.shown.hidden = !this.shown.textContent;
     this.mistakes.replaceChildren(...digitItems(items));
   }
 

@@ -34,9 +34,9 @@ export class Evaluation {
     this.ms += performance.now() - start;
   }
 
-  // Up to `limit` test images the model read as `predicted` ({ index,
-  // label, predicted, pixels }) whose label passes `wanted(label,
-  // predicted)`, and how many there are; needs keepPredictions.
+  // Up to `limit` test images ({ index, label, predicted, pixels }) for
+  // which wanted(label, predicted) holds, and how many there are; needs
+  // keepPredictions.
   digits(limit, wanted) {
     const items = [];
     let matching = 0;
