@@ -41,6 +41,9 @@ std::uint8_t g_image[kImageBytes];
 float g_probabilities[mnist::kClasses];
 float g_digit[kPixels];             // the last drawing as the model sees it
 float g_picture[kPictureFloats];    // an int8 model's pictured weights, dequantized
+std::uint8_t g_examples[kMaxExamples * kPixels], g_example_labels[kMaxExamples];  // the visitor's
+float g_inside[kInsideFloats];      // the last drawing's views (fx_inside)
+int g_views[kMaxLayers][kInsideFields];
 
 Model g_model;
 Int8Model g_int8;  // the model when an int8 file was loaded (g_is_int8)
@@ -49,6 +52,8 @@ BatchIterator g_batches;
 OptimizerSettings g_optimizer;
 Dataset g_train, g_test;
 bool g_have_data = false, g_have_model = false, g_trainable = false, g_is_int8 = false;
+bool g_have_digit = false;  // g_digit holds a drawing
+int g_tune_examples = 0;  // > 0 while the model is planned for fine-tuning on that many examples
 Status g_status;
 float g_loss_sum = 0.0f;  // over the last fx_train call
 int g_correct_sum = 0;
@@ -58,11 +63,15 @@ std::optional<fixnet_host::ThreadPool> g_pool;
 #endif
 
 // Buffers JavaScript fills or reads, by number.
-enum Buffer { train_images, train_labels, test_images, test_labels, model_file, image, buffer_count };
-std::uint8_t* const kBuffers[buffer_count] = {g_train_images, g_train_labels, g_test_images,
-                                              g_test_labels, g_model_file,   g_image};
+enum Buffer {
+  train_images, train_labels, test_images, test_labels, model_file, image, examples, example_labels, buffer_count
+};
+std::uint8_t* const kBuffers[buffer_count] = {g_train_images, g_train_labels, g_test_images, g_test_labels,
+                                              g_model_file,   g_image,        g_examples,    g_example_labels};
 const std::size_t kCapacities[buffer_count] = {kTrainImagesBytes, kTrainLabelsBytes, kTestImagesBytes,
-                                               kTestLabelsBytes,  kModelFileBytes,   kImageBytes};
+                                               kTestLabelsBytes,  kModelFileBytes,   kImageBytes,
+                                               sizeof g_examples, sizeof g_example_labels};
+static_assert(kMaxExamples <= kTestCount, "g_predictions holds the examples' predictions");
 
 // Records `s`; returns 0 when ok, else its error code (>0).
 int report(Status s) {
@@ -83,18 +92,78 @@ Status make_set(std::uint8_t* images, std::size_t images_size, std::uint8_t* lab
 
 // `s`, after dropping the model when it says training diverged.
 Status discard_if_diverged(Status s) {
-  if (s.code == Error::diverged) g_have_model = g_trainable = false;
+  if (s.code == Error::diverged) {
+    g_have_model = g_trainable = false;
+    g_tune_examples = 0;
+  }
   return s;
 }
 
 const ModelSpec& current_spec() { return g_is_int8 ? g_int8.spec() : g_model.spec(); }
 
-// 0 softmax, 1 the tutorial CNN, 2 another architecture.
+// 0 softmax, 1 the tutorial CNN, 2 the micro CNN, 3 another architecture.
 int kind_of(const ModelSpec& spec) {
   if (same_architecture(spec, mnist::softmax_spec())) return 0;
   if (same_architecture(spec, mnist::cnn_spec())) return 1;
-  return 2;
+  if (same_architecture(spec, mnist::micro_spec())) return 2;
+  return 3;
 }
+
+// Fine-tuning trains the layers from the first dense layer on and keeps the
+// ones before it: the convolutions' stroke detectors were learnt from 60,000
+// digits and a visitor's handful cannot improve them, only bend them (and
+// MNIST with them); the dense layers decide which strokes make which digit,
+// which is where a style differs. A step then skips the convolutions'
+// backward pass, most of a step's work. A network without dense layers trains whole.
+int tuned_from(const ModelSpec& spec) {
+  for (int i = 0; i < spec.layer_count; ++i)
+    if (spec.layers[i].kind == LayerKind::dense) return i;
+  return 0;
+}
+
+// Writes example `index` of the visitor's as floats at `out`, moved by (dx,
+// dy) pixels (what moves out is lost, what comes in is blank).
+void shifted_example(int index, int dx, int dy, float* out) {
+  const std::uint8_t* image = g_examples + std::size_t(index) * kPixels;
+  const int side = mnist::kSide;
+  for (int y = 0; y < side; ++y)
+    for (int x = 0; x < side; ++x) {
+      const int sy = y - dy, sx = x - dx;
+      const bool inside = sy >= 0 && sy < side && sx >= 0 && sx < side;
+      out[y * side + x] = inside ? float(image[sy * side + sx]) / 255.0f : 0.0f;
+    }
+}
+
+// The visitor's first `count` examples as a Dataset.
+Dataset examples_set(int count) { return Dataset{g_examples, g_example_labels, count, mnist::kSide, mnist::kSide}; }
+
+// Collects the inside views while Model::observe runs: a view per
+// convolution and dense layer, showing the output of the activation that
+// follows it when there is one.
+struct InsideViews {
+  int count = 0;
+  std::size_t used = 0;  // floats of g_inside
+  int last_layer = -1;   // the layer whose output the last view holds
+
+  static void collect(void* context, int layer, const float* output, std::size_t floats) {
+    InsideViews& views = *static_cast<InsideViews*>(context);
+    const LayerKind kind = g_model.spec().layers[layer].kind;
+    const bool activation = kind == LayerKind::relu || kind == LayerKind::sigmoid || kind == LayerKind::tanh;
+    if (activation && views.count > 0 && views.last_layer == layer - 1) {
+      std::memcpy(g_inside + g_views[views.count - 1][5], output, floats * sizeof(float));
+      views.last_layer = layer;
+      return;
+    }
+    if ((kind != LayerKind::conv2d && kind != LayerKind::dense) || floats > kInsideFloats - views.used) return;
+    const Dims d = g_model.plan().layers[layer].output;
+    int* view = g_views[views.count++];
+    const int fields[kInsideFields] = {layer, int(kind), d.height, d.width, d.channels, int(views.used)};
+    std::memcpy(view, fields, sizeof fields);
+    std::memcpy(g_inside + views.used, output, floats * sizeof(float));
+    views.used += floats;
+    views.last_layer = layer;
+  }
+};
 
 }  // namespace
 
@@ -186,6 +255,7 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
   mnist::Recipe recipe = kind == 1 ? mnist::cnn_recipe() : mnist::softmax_recipe();
   if (kind == 1) set_keep_prob(recipe.spec, keep_prob);
   g_have_model = g_trainable = g_is_int8 = false;
+  g_tune_examples = 0;
   g_optimizer = recipe.optimizer;
   g_optimizer.learning_rate = learning_rate;
   Status s = g_model.init(recipe.spec, {batch, recipe.optimizer_kind, kWorkers}, g_arena, sizeof g_arena);
@@ -204,7 +274,7 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
 // Error::diverged when a loss (the step is not made) or, after the steps, a
 // parameter is not finite: the model is then discarded (there is none).
 EMSCRIPTEN_KEEPALIVE int fx_train(int steps) {
-  if (!g_trainable) return report(fail(Error::invalid_argument, "no model to train"));
+  if (!g_trainable || g_tune_examples > 0) return report(fail(Error::invalid_argument, "no model to train"));
   g_loss_sum = 0.0f;
   g_correct_sum = 0;
   for (int i = 0; i < steps; ++i) {
@@ -271,11 +341,126 @@ EMSCRIPTEN_KEEPALIVE int fx_classify(int width, int height) {
   if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide)
     return report(fail(Error::invalid_argument, "image must be 1..1024 pixels a side"));
   Status s = preprocess_digit(ImageView{g_image, width, height, 4}, g_digit);
+  g_have_digit = s.ok();
   if (s.ok()) s = g_is_int8 ? g_int8.predict(g_digit, 1, g_probabilities) : g_model.predict(g_digit, 1, g_probabilities);
   return report(s);
 }
 EMSCRIPTEN_KEEPALIVE const float* fx_digit_input() { return g_digit; }
 EMSCRIPTEN_KEEPALIVE const float* fx_probabilities() { return g_probabilities; }
+
+// Shows the last classified drawing to the float model layer by layer:
+// returns how many views it made (the outputs of its convolutions and dense
+// layers after their activations, as fx_inside_view describes; a layer too
+// large for the page's buffer is left out), or -1 (an int8 model, no model,
+// no drawing).
+EMSCRIPTEN_KEEPALIVE int fx_inside() {
+  if (!g_have_model || g_is_int8 || !g_have_digit) {
+    report(fail(Error::invalid_argument, g_is_int8 ? "the inside view shows float models only" : "no model or no drawing"));
+    return -1;
+  }
+  InsideViews views;
+  const Status s = g_model.observe(g_digit, 1, {&InsideViews::collect, &views});
+  report(s);
+  return s.ok() ? views.count : -1;
+}
+// View `view` of the last fx_inside: {layer, LayerKind, height, width,
+// channels, offset into fx_inside_floats()}; its values are [height, width,
+// channels] (channels last).
+EMSCRIPTEN_KEEPALIVE const int* fx_inside_view(int view) {
+  return view >= 0 && view < kMaxLayers ? g_views[view] : nullptr;
+}
+EMSCRIPTEN_KEEPALIVE const float* fx_inside_floats() { return g_inside; }
+
+// --- teaching: fine-tuning on the visitor's examples -----------------------------------
+
+// How many of the visitor's first `count` examples (buffers 6 and 7: 28x28
+// bytes and labels) the current model reads right; -1 on error.
+EMSCRIPTEN_KEEPALIVE int fx_examples_correct(int count) {
+  if (!g_have_model || count < 0 || count > kMaxExamples) {
+    report(fail(Error::invalid_argument, "no model, or not 0..1000 examples"));
+    return -1;
+  }
+  int correct = 0;
+  const Dataset set = examples_set(count);
+  Status s = ok_status();
+  for (int i = 0; i < count && s.ok(); ++i)
+    if (g_example_labels[i] >= mnist::kClasses) s = fail(Error::invalid_argument, "an example's label is not 0..9");
+  if (s.ok() && count > 0)
+    s = g_is_int8 ? evaluate(&g_int8, set, 0, count, g_predictions, &correct)
+                  : evaluate(&g_model, set, 0, count, g_predictions, &correct);
+  report(s);
+  return s.ok() ? correct : -1;
+}
+
+// Plans the current float model for fine-tuning (gradient descent at
+// `learning_rate`, batches of kTuneBatch, the layers tuned_from() chooses; a
+// trained model's gradients are small on MNIST and large on the examples it
+// reads wrong, so its steps go where those need them) on the visitor's
+// first `count` examples mixed with MNIST's training digits, drawn from
+// `seed`. The model keeps its parameters.
+EMSCRIPTEN_KEEPALIVE int fx_tune_start(int count, float learning_rate, std::uint32_t seed) {
+  if (!g_have_model) return report(fail(Error::invalid_argument, "no model to fine-tune"));
+  if (g_is_int8)
+    return report(fail(Error::unsupported, "an int8 model cannot be fine-tuned: train or load a float model"));
+  if (!g_have_data)
+    return report(fail(Error::invalid_argument, "fine-tuning mixes in MNIST's training digits: MNIST is not loaded"));
+  if (count < 1 || count > kMaxExamples)
+    return report(fail(Error::invalid_argument, "fine-tuning needs 1..1000 examples"));
+  for (int i = 0; i < count; ++i)
+    if (g_example_labels[i] >= mnist::kClasses) return report(fail(Error::invalid_argument, "an example's label is not 0..9"));
+  if (!(learning_rate > 0.0f) || learning_rate > 1.0f)
+    return report(fail(Error::invalid_argument, "learning rate must be positive and at most 1"));
+  std::size_t size = 0;
+  Status s = write_model_file(g_model, g_model_file, sizeof g_model_file, &size);
+  const PlanOptions options{kTuneBatch, OptimizerKind::gradient_descent, kWorkers, false, Precision::float32,
+                            tuned_from(g_model.spec())};
+  static Plan tune_plan;  // kept off the stack
+  if (s.ok()) s = plan_model_file(g_model_file, size, options, &tune_plan);
+  if (s.ok() && tune_plan.bytes > sizeof g_arena)
+    s = fail(Error::arena_too_small, "this model is too large to fine-tune in the page's memory");
+  if (!s.ok()) return report(s);  // the model is untouched
+  Precision precision = Precision::float32;
+  s = load_model_file(g_model_file, size, options, g_arena, sizeof g_arena, &g_model, &g_int8, &precision);
+  if (s.ok()) s = g_model.set_parallel(g_parallel);
+  if (s.ok()) s = g_batches.init(g_train, g_order, kTrainCount, &g_rng);
+  g_have_model = g_trainable = s.ok();  // a file just written and planned loads: only a bug fails here
+  if (!s.ok()) return report(s);
+  g_optimizer = OptimizerSettings{learning_rate};
+  g_rng.reseed(seed);
+  g_tune_examples = count;
+  return report(ok_status());
+}
+
+// Runs `steps` fine-tuning steps after fx_tune_start: each batch holds
+// kTuneExamplesPerBatch of the visitor's examples (drawn at random, each
+// moved by up to 2 pixels each way) and MNIST training digits. Sums and
+// errors as fx_train's.
+EMSCRIPTEN_KEEPALIVE int fx_tune(int steps) {
+  if (!g_trainable || g_tune_examples == 0) return report(fail(Error::invalid_argument, "no fine-tuning under way"));
+  g_loss_sum = 0.0f;
+  g_correct_sum = 0;
+  float* input = g_model.input_buffer();
+  std::uint8_t* labels = g_model.label_buffer();
+  for (int i = 0; i < steps; ++i) {
+    for (int k = 0; k < kTuneExamplesPerBatch; ++k) {
+      const int e = int(g_rng.below(std::uint32_t(g_tune_examples)));
+      const int dx = int(g_rng.below(5)) - 2, dy = int(g_rng.below(5)) - 2;
+      shifted_example(e, dx, dy, input + std::size_t(k) * kPixels);
+      labels[k] = g_example_labels[e];
+    }
+    Status s = g_batches.next(kTuneBatch - kTuneExamplesPerBatch, input + kTuneExamplesPerBatch * kPixels,
+                              labels + kTuneExamplesPerBatch);
+    StepStats stats;
+    if (s.ok()) s = g_model.train_step(input, labels, kTuneBatch, g_optimizer, g_rng, &stats);
+    if (!s.ok()) return report(discard_if_diverged(s));
+    g_loss_sum += stats.loss;
+    g_correct_sum += stats.correct;
+  }
+  if (!g_model.parameters_finite())
+    return report(discard_if_diverged(
+        fail(Error::diverged, "fine-tuning diverged: a parameter is not finite (try a smaller learning rate)")));
+  return report(ok_status());
+}
 
 // --- model files and parameters ----------------------------------------------------
 
@@ -311,13 +496,14 @@ EMSCRIPTEN_KEEPALIVE int fx_model_load(std::uint32_t size) {
   s = load_model_file(g_model_file, size, options, g_arena, sizeof g_arena, &g_model, &g_int8, &precision);
   if (!s.ok()) return report(s);  // refused before either model was touched
   g_trainable = false;
+  g_tune_examples = 0;
   g_is_int8 = precision == Precision::int8;
   s = g_is_int8 ? g_int8.set_parallel(g_parallel) : g_model.set_parallel(g_parallel);
   g_have_model = s.ok();
   return report(s);
 }
 
-// 0 softmax, 1 CNN, 2 another architecture, -1 none.
+// 0 softmax, 1 CNN, 2 micro CNN, 3 another architecture, -1 none.
 EMSCRIPTEN_KEEPALIVE int fx_model_kind() { return g_have_model ? kind_of(current_spec()) : -1; }
 // 1 when the model is int8 (loaded from an int8 file), else 0.
 EMSCRIPTEN_KEEPALIVE int fx_model_int8() { return g_have_model && g_is_int8 ? 1 : 0; }

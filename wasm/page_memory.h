@@ -52,6 +52,21 @@ constexpr std::size_t kModelFileBytes = fixnet::model_file_size(fixnet::mnist::c
 // The most weights the page pictures (the softmax's dense layer).
 constexpr std::size_t kPictureFloats = 784 * 10;
 
+// The visitor's own examples the page fine-tunes on (28x28 bytes each), and
+// the batch and examples per batch of fine-tuning (the rest are MNIST's).
+constexpr int kMaxExamples = 1000;
+constexpr int kTuneBatch = 50;
+constexpr int kTuneExamplesPerBatch = 10;
+// (An upper bound: fine-tuning freezes the convolutions and uses gradient descent.)
+static_assert(fixnet::plan(fixnet::mnist::cnn_spec(), {kTuneBatch, fixnet::OptimizerKind::adam, kMaxThreadedWorkers})
+                  .bytes <= arena_bytes(kMaxThreadedWorkers),
+              "fine-tuning a CNN fits the arena");
+
+// What the inside view shows of one drawing: the outputs of the
+// convolutions and dense layers, as floats, and a table of them.
+constexpr std::size_t kInsideFloats = 1 << 16;
+constexpr int kInsideFields = 6;  // per view: layer, its kind, height, width, channels, float offset
+
 // A drawing or image to classify, RGBA.
 constexpr int kMaxImageSide = 1024;
 constexpr std::size_t kImageBytes = std::size_t(kMaxImageSide) * kMaxImageSide * 4;
@@ -59,7 +74,8 @@ constexpr std::size_t kImageBytes = std::size_t(kMaxImageSide) * kMaxImageSide *
 // All static storage of a build for `workers` threads.
 constexpr std::size_t static_bytes(int workers) {
   return arena_bytes(workers) + kTrainImagesBytes + kTrainLabelsBytes + kTestImagesBytes + kTestLabelsBytes +
-         kTrainCount * sizeof(int) + kTestCount + kModelFileBytes + kImageBytes + (kPixels + kPictureFloats) * sizeof(float);
+         kTrainCount * sizeof(int) + kTestCount + kModelFileBytes + kImageBytes + (kPixels + kPictureFloats) * sizeof(float) +
+         kMaxExamples * (kPixels + 1) + kInsideFloats * sizeof(float) + fixnet::kMaxLayers * kInsideFields * sizeof(int);
 }
 constexpr std::size_t kStaticBytes = static_bytes(kWorkers);
 

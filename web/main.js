@@ -7,10 +7,15 @@ import { DrawPad } from './ui/drawpad.js';
 import { Predictor } from './ui/prediction.js';
 import { Insight } from './ui/insight.js';
 import { ModelFiles } from './ui/model-files.js';
+import { Teacher } from './ui/teacher.js';
+import { InsideView } from './ui/inside.js';
 import * as format from './ui/format.js';
 
 const $ = (id) => document.getElementById(id);
-const MODEL_NAMES = { softmax: 'softmax regression', cnn: 'convolutional network', other: 'network of another architecture' };
+const MODEL_NAMES = {
+  softmax: 'softmax regression', cnn: 'convolutional network', micro: 'micro convolutional network',
+  other: 'network of another architecture',
+};
 const REFRESH_PREDICTION_MS = 500;  // while training, the drawing is re-classified this often
 
 const worker = new Worker('worker.js', { type: 'module' });
@@ -20,8 +25,8 @@ const worker = new Worker('worker.js', { type: 'module' });
 // posted before the worker handled the latest request that replaces the job
 // (train, reset, load) are stale: the page drops them, so the evaluation of
 // the previous model cannot overwrite "training…", say.
-const JOB_REQUESTS = new Set(['train', 'reset', 'load']);
-const JOB_REPORTS = new Set(['state', 'progress', 'trained', 'test', 'evaluating', 'mistakes', 'weights']);
+const JOB_REQUESTS = new Set(['train', 'reset', 'load', 'learn']);
+const JOB_REPORTS = new Set(['state', 'progress', 'trained', 'test', 'evaluating', 'mistakes', 'weights', 'tuning', 'tuned']);
 let requests = 0;
 let jobRequest = 0;  // the number of the latest request that replaces the job
 function send(message, transfer = []) {
@@ -34,7 +39,17 @@ const stale = (message) => JOB_REPORTS.has(message.type) && message.handled < jo
 const panel = new TrainPanel();
 const chart = new TrainingChart($('chart'));
 const pad = new DrawPad($('draw'), () => predictor.request());
-const predictor = new Predictor(pad, send, { prediction: $('prediction'), bars: $('probabilities'), input: $('model-input') });
+const teacher = new Teacher(send, {
+  buttons: $('teach'), learn: $('learn'), forget: $('forget'), note: $('teach-note'), accuracy: $('personal-accuracy'),
+});
+const inside = new InsideView({ view: $('inside'), note: $('inside-note') });
+let modelInt8 = false;
+const predictor = new Predictor(pad, send, { prediction: $('prediction'), bars: $('probabilities'), input: $('model-input') },
+  (result) => {
+    teacher.drawing(result?.input);
+    inside.show(result?.inside, modelInt8 ? 'The inside view shows float models; this one is int8.'
+      : 'Draw a digit to see what each layer makes of it.');
+  });
 const insight = new Insight({
   weights: $('weights'), heading: $('weights-heading'), note: $('weights-note'), scale: $('weights-scale'),
   mistakes: $('mistakes'), mistakesNote: $('mistakes-note'), confusion: $('confusion'),
@@ -74,7 +89,9 @@ const report = (text) => setStatus(text, { background: true });
 function setState(next) {
   state = next;
   panel.setState(state, { canTrain: ready });
+  teacher.setCanLearn(ready && hasModel && state !== 'training' && state !== 'paused' && state !== 'tuning');
 }
+let hasModel = false;
 
 // Page controls -----------------------------------------------------------------
 
@@ -99,6 +116,7 @@ document.addEventListener('click', (e) => {
 // only when the worker's answer arrives.
 $('reset').addEventListener('click', () => {
   send({ type: 'reset' });
+  teacher.stopped();
   if (ready) setState('idle');
   chart.reset(0);
   panel.clear();
@@ -180,6 +198,21 @@ const handlers = {
     if (next === 'paused') report(`paused at step ${format.count(lastProgress?.step ?? 0)}`);
     if (next === 'training' && lastProgress) report(`training the ${MODEL_NAMES[runModel]}…`);
   },
+  examples(message) {
+    teacher.examples(message);
+  },
+  tuning(message) {
+    teacher.progress(message);
+    report(message.step === 0
+      ? `testing the model before learning: ${Math.floor((100 * message.tested) / message.testCount)}%`
+      : `learning from your ${format.count(teacher.total)} digits: step ${format.count(message.step)} of ${format.count(message.steps)}`);
+  },
+  tuned(message) {
+    teacher.tuned(message);
+    evaluating = `learned from your ${format.count(message.examples)} digits in ${format.elapsed(message.seconds)} ` +
+      `(${message.correctBefore} then ${message.correctAfter} of them read right)`;
+    report(`${evaluating}; testing on all test digits…`);
+  },
   trained() {
     evaluating = `trained ${format.count(lastProgress.steps)} steps in ${format.elapsed(lastProgress.elapsedMs / 1000)}`;
     report(`${evaluating}; testing on all test digits…`);
@@ -198,6 +231,7 @@ const handlers = {
   test(message) {
     panel.showTest(message);
     if (!message.full) return chart.addTest(message.step, message.accuracy);
+    teacher.tested(message.accuracy);
     report(`${evaluating ? `${evaluating}; ` : ''}test accuracy ${message.accuracy.toFixed(4)} on all ${format.count(message.count)} test digits.`);
     evaluating = '';
   },
@@ -210,12 +244,20 @@ const handlers = {
   confused(message) {
     insight.showCell(message);
   },
-  model({ origin, kind, int8, weights, name, savedAt, previousOrigin }) {
+  model({ origin, kind, int8, weights, name, savedAt, previousOrigin, examples }) {
     files.canSave = true;
+    modelInt8 = int8;
+    hasModel = true;
+    setState(state);
+    if (origin !== 'tuned') teacher.modelChanged();
     insight.showWeights(kind, weights);
     if (!pad.empty) predictor.request();
     const what = `the ${int8 ? 'int8 ' : ''}${MODEL_NAMES[kind]}`;
     if (origin === 'training') return noteModel(`${what} being trained; predictions use it as it is now.`);
+    if (origin === 'tuned') {
+      return noteModel(`${what}, its dense layers fine-tuned here on your ${format.count(examples)} digits; ` +
+        'kept in this browser for your next visit.');
+    }
     if (origin === 'loaded') {
       evaluating = `loaded ${name}`;
       firstModel = `${what} from ${name} is in use`;  // if MNIST is still loading
@@ -228,12 +270,14 @@ const handlers = {
         'draw a digit, or train a model of your own.');
     }
     const when = new Date(savedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-    const from = previousOrigin === 'loaded' ? `loaded from ${name}` : 'trained here';
+    const from = { loaded: `loaded from ${name}`, tuned: 'fine-tuned here on your digits' }[previousOrigin] ?? 'trained here';
     noteModel(`${what}, ${from}, restored from your visit of ${when}.`);
     firstModel = `restored ${what} from your last visit`;
   },
   discarded() {
     files.canSave = false;
+    hasModel = false;
+    setState(state);
     insight.showWeights(null, null);
     noteModel('none: the training run diverged and was discarded. Train again with a smaller learning rate, or load a model file.');
     if (!pad.empty) predictor.request();

@@ -1,14 +1,16 @@
 // fixnet web: the module worker that owns the WebAssembly instance. It loads
-// the module, a model (the last visit's, else the page's own) and MNIST,
-// then runs one job at a time (a training run or a full test evaluation) in
+// the module, a model (the last visit's, else the page's own), the digits
+// the visitor taught it and MNIST, then runs one job at a time (a training
+// run, a fine-tuning on the taught digits or a full test evaluation) in
 // slices of about 40 ms, yielding to its message loop between slices
 // through a MessageChannel, so pause, predictions and model files are
 // handled within one slice (a slice holds at least one training step: a CNN
 // step of batch 50 is ~200 ms).
-import { loadFixnet } from './worker/fixnet.js';
+import { loadFixnet, PIXELS } from './worker/fixnet.js';
 import { loadMnist, DataMissing } from './worker/mnist.js';
-import { storeModel, storedModel } from './worker/model-store.js';
+import { storeModel, storedModel, storeExample, storedExamples, clearExamples } from './worker/store.js';
 import { TrainingRun } from './worker/training.js';
+import { TuningRun } from './worker/tuning.js';
 import { FullEvaluation } from './worker/evaluation.js';
 import { RECIPES, settingsProblem } from './recipes.js';
 
@@ -20,6 +22,7 @@ let paused = false;
 let scheduled = false;
 let pendingClassify = null;  // the latest drawing to classify; older ones are dropped
 let tested = null;    // the last FullEvaluation finished: the confusion matrix shown
+let examples = [];    // the digits the visitor taught: { pixels: 784 bytes, label }
 
 let handled = 0;      // the number of the last request handled (see the page's send)
 const post = (message, transfer = []) => self.postMessage({ ...message, handled }, transfer);
@@ -36,7 +39,8 @@ function schedule() {
 function setJob(next) {
   job = next;
   paused = false;
-  post({ type: 'state', state: job instanceof TrainingRun ? 'training' : job ? 'evaluating' : 'idle' });
+  const state = job instanceof TrainingRun ? 'training' : job instanceof TuningRun ? 'tuning' : job ? 'evaluating' : 'idle';
+  post({ type: 'state', state });
   if (job) schedule();
 }
 
@@ -48,16 +52,18 @@ function pump() {
   const current = job;
   try {
     if (current.work()) return schedule();
-    if (current instanceof TrainingRun) {
-      post({ type: 'trained' });
-      keepModel('trained');
+    if (current instanceof TrainingRun || current instanceof TuningRun) {
+      if (current instanceof TrainingRun) post({ type: 'trained' });
+      keepModel(current instanceof TrainingRun ? 'trained' : 'tuned');
+      if (current instanceof TuningRun) postModel('tuned', { examples: current.count });
       setJob(new FullEvaluation(fx, post));
     } else {
       tested = current;
       setJob(null);
     }
   } catch (e) {
-    const what = current instanceof TrainingRun ? `training stopped after step ${fx.modelSteps()}: ` : '';
+    const what = current instanceof TrainingRun ? `training stopped after step ${fx.modelSteps()}: `
+      : current instanceof TuningRun ? `fine-tuning stopped after step ${current.step}: ` : '';
     post({ type: 'error', message: what + e.message });
     setJob(null);
     if (!fx.modelKind()) post({ type: 'discarded' });  // a diverged model is dropped, not kept
@@ -70,6 +76,7 @@ function classify() {
   try {
     if (!fx.modelKind()) return post({ type: 'classified', id, result: null, reason: 'no-model' });
     const result = fx.classify(new Uint8Array(pixels), width, height);
+    if (result) result.inside = fx.inside();
     post({ type: 'classified', id, result, reason: result ? null : 'no-ink' });
   } catch (e) {
     post({ type: 'classified', id, result: null, reason: e.message });
@@ -79,6 +86,13 @@ function classify() {
 // Stores the current model for the next visit (best effort).
 function keepModel(origin, name) {
   storeModel({ bytes: fx.saveModel(), kind: fx.modelKind(), origin, name, savedAt: Date.now() }).catch(() => {});
+}
+
+// Tells the page how many examples of each digit it has been taught.
+function postExamples(extra = {}) {
+  const counts = new Array(10).fill(0);
+  for (const e of examples) ++counts[e.label];
+  post({ type: 'examples', counts, ...extra });
 }
 
 function postModel(origin, extra = {}) {
@@ -112,6 +126,31 @@ const handlers = {
   classify(request) {
     pendingClassify = request;  // classified before the next slice, so only the latest is
     schedule();
+  },
+  // Keeps the model's view of a drawing ({ input: 784 floats in [0, 1] }) as
+  // an example of `label`, here and in IndexedDB.
+  teach({ input, label }) {
+    if (!Number.isInteger(label) || label < 0 || label > 9) throw new Error(`not a digit: ${label}`);
+    if (!input || input.length !== PIXELS) throw new Error('no drawing to teach');
+    if (examples.length >= fx.maxExamples()) {
+      throw new Error(`the page keeps at most ${fx.maxExamples()} examples; forget them to teach more`);
+    }
+    const example = { pixels: Uint8Array.from(input, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), label };
+    examples.push(example);
+    storeExample(example).then(() => postExamples({ taught: label }),
+      (e) => postExamples({ taught: label, unsaved: `the browser did not store it (${e.message}): it is kept for this visit only` }));
+  },
+  forget() {
+    examples = [];
+    clearExamples().then(() => postExamples(), (e) => post({ type: 'error', message: `could not forget the stored examples: ${e.message}` }));
+  },
+  learn() {
+    if (job instanceof TrainingRun) throw new Error('a model is being trained; press Reset to stop training first');
+    if (!fx.modelKind()) throw new Error('no model to teach: train or load one first');
+    if (examples.length === 0) throw new Error('teach it some digits first: draw one, then press the digit it is');
+    if (!haveData) throw new Error('fine-tuning mixes in MNIST\'s training digits, so that the model keeps reading them; load MNIST first');
+    job = null;  // the run below re-plans the model any job works on
+    setJob(new TuningRun(fx, examples, post));
   },
   'mnist-files'({ files }) {
     if (haveData) throw new Error('MNIST is loaded already');
@@ -194,6 +233,12 @@ async function start() {
 
   // No training can start before 'ready', so nothing replaces this model meanwhile.
   const restoreError = await loadFirstModel();
+  try {
+    examples = await storedExamples();
+  } catch (e) {
+    post({ type: 'error', message: `could not read the digits you taught on an earlier visit: ${e.message}` });
+  }
+  postExamples();
   await loadData({ url: new URL('data/', self.location) }, restoreError);
 }
 

@@ -44,3 +44,25 @@ export const PLACEMENTS = [
   { cx: 0.72, cy: 0.3, size: 0.35 },
   { cx: 0.5, cy: 0.5, size: 0.9 },
 ];
+
+// `strokes` rotated by `rot` degrees, sheared by `shear` degrees (x moves by
+// tan(shear) * y) and stretched by sx, sy about the box centre.
+const transform = (strokes, { rot = 0, shear = 0, sx = 1, sy = 1 }) => {
+  const r = (rot * PI) / 180, k = Math.tan((shear * PI) / 180);
+  const [c, s] = [Math.cos(r), Math.sin(r)];
+  return strokes.map((stroke) => stroke.map(([x, y]) => {
+    const [x1, y1] = [(x + k * y) * sx, y * sy];
+    return [c * x1 - s * y1, s * x1 + c * y1];
+  }));
+};
+
+// A style the page's shipped model reads wrong, for teaching: a 6 whose loop
+// fills two thirds of its height under a short hook (read as 0). variant(i)
+// is its i-th drawing, each a little rotated, sheared or stretched.
+const BIG_LOOP_SIX = [[...arc(0.25, 0.05, 0.5, 0.52, -0.6 * PI, -PI, 12), ...arc(0, 0.12, 0.25, 0.34, PI, 3 * PI, 30)]];
+const VARIANTS = [{}, { rot: 8 }, { rot: -8 }, { shear: 8 }, { shear: -8 }, { sx: 1.1 }, { sx: 0.9 }, { sy: 1.1 }];
+export const STYLE = {
+  digit: 6,
+  name: 'six with a big loop',
+  variant: (i) => transform(BIG_LOOP_SIX, VARIANTS[i % VARIANTS.length]),
+};

@@ -24,7 +24,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { DIGITS, PLACEMENTS } from './digits.mjs';
+import { DIGITS, PLACEMENTS, STYLE } from './digits.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WASM_DIR = path.resolve(process.env.FIXNET_WASM_DIR || path.join(ROOT, 'build-wasm/wasm'));
@@ -494,6 +494,94 @@ async function shippedModel(page) {
     `${bytes.length.toLocaleString('en')} B, ${zlib.gzipSync(bytes, { level: 9 }).length.toLocaleString('en')} B gzipped`);
 }
 
+// See inside: for a drawing, a view per convolution (a map per filter) and
+// per dense layer of the shipped micro model, redrawn as the digit is drawn;
+// the last dense layer's largest unit is the digit predicted.
+async function insideViews(page) {
+  await page.click('#clear');
+  await page.waitForSelector('#prediction:not([data-digit])');
+  const firstMap = () => page.evaluate(() => {
+    const c = document.querySelector('#inside .layer-view canvas');
+    return c ? Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).join() : '';
+  });
+  await drawDigit(page, DIGITS[4].slice(0, 1), PLACEMENTS[0]);
+  await settledPrediction(page);
+  const halfDrawn = await firstMap();
+  await drawDigit(page, DIGITS[4].slice(1), PLACEMENTS[0]);
+  const p = await settledPrediction(page);
+  const views = await page.evaluate(() => [...document.querySelectorAll('#inside .layer-view')].map((f) => ({
+    kind: f.dataset.kind, top: f.dataset.top === undefined ? null : Number(f.dataset.top),
+    sizes: [...f.querySelectorAll('canvas')].map((c) => `${c.width}x${c.height}`),
+  })));
+  const shapes = views.map((v) => `${v.kind} ${v.sizes.length}x${v.sizes[0]}`).join(', ');
+  check(shapes === 'conv2d 16x28x28, conv2d 32x14x14, dense 1x10x1',
+    `a view per convolution (a map per filter) and dense layer of the micro model (${shapes})`);
+  check(views.length === 3 && views[2].top === p.digit, `the last dense layer's largest unit is the digit read (${views[2]?.top}, ${p.digit})`);
+  check(halfDrawn !== '' && halfDrawn !== await firstMap(), 'the feature maps change as the digit is drawn');
+  report('inside views', `drawn 4 -> ${p.digit}: ${shapes}`);
+}
+
+// Teach it your handwriting: STYLE (digits.mjs) is a way of writing a digit
+// the shipped model reads wrong. Six drawings of it are taught; Learn
+// fine-tunes the model; then the six and two drawings it never saw must be
+// read right, and the MNIST test accuracy may fall by less than half a point.
+async function teaching(page) {
+  const counts = () => page.$$eval('#teach button', (bs) => bs.map((b) => Number(b.querySelector('.count').textContent)));
+  const before = [];
+  for (const [i, placement] of PLACEMENTS.entries()) {
+    await page.click('#clear');
+    await page.waitForSelector('#prediction:not([data-digit])');
+    await drawDigit(page, STYLE.variant(i), placement);
+    before.push((await settledPrediction(page)).digit);
+    await page.click(`#teach button[data-digit="${STYLE.digit}"]`);
+    await page.waitForFunction(([d, n]) => Number(document.querySelector(`#teach button[data-digit="${d}"] .count`).textContent) === n,
+      [STYLE.digit, i + 1]);
+  }
+  const wrong = before.filter((d) => d !== STYLE.digit).length;
+  check(wrong >= 5, `the shipped model reads the ${STYLE.name} wrong before learning (${wrong} of 6: ${before.join(' ')})`);
+  check(await page.isDisabled(`#teach button[data-digit="${STYLE.digit}"]`), 'a drawing is taught once');
+  const start = Date.now();
+  await page.click('#learn');
+  await page.waitForFunction(() => document.getElementById('personal-accuracy').dataset.testAfter !== undefined, null, { timeout: 120000 });
+  const seconds = (Date.now() - start) / 1000;
+  const result = await page.evaluate(() => ({ ...document.getElementById('personal-accuracy').dataset }));
+  const [testBefore, testAfter] = [Number(result.testBefore), Number(result.testAfter)];
+  check(result.examples === '6' && Number(result.correctBefore) === 6 - wrong && result.correctAfter === '6',
+    `after learning the model reads all 6 taught drawings (${result.correctBefore} before, ${result.correctAfter} after)`);
+  check(testBefore - testAfter < 0.005, `MNIST test accuracy falls by less than half a point (${testBefore} -> ${testAfter})`);
+  const unseen = [];
+  for (const [i, placement] of [{ cx: 0.45, cy: 0.55, size: 0.65 }, { cx: 0.55, cy: 0.45, size: 0.5 }].entries()) {
+    await page.click('#clear');
+    await page.waitForSelector('#prediction:not([data-digit])');
+    await drawDigit(page, STYLE.variant(6 + i), placement);
+    unseen.push((await settledPrediction(page)).digit);
+  }
+  check(unseen.every((d) => d === STYLE.digit), `two drawings of the style it was not taught are read as ${STYLE.digit} (${unseen.join(' ')})`);
+  const note = await page.textContent('#model-note');
+  check(/fine-tuned here on your 6 digits/.test(note), `the page says the model was fine-tuned ("${note}")`);
+  report('teaching', `${STYLE.name}: read as ${before.join(' ')} before; 6 taught, learned in ${seconds.toFixed(1)} s ` +
+    `(Learn pressed to MNIST's result shown); taught ${result.correctBefore}/6 -> ${result.correctAfter}/6 right, unseen -> ${unseen.join(' ')}; ` +
+    `MNIST test accuracy ${testBefore.toFixed(4)} -> ${testAfter.toFixed(4)}`);
+  check((await counts())[STYLE.digit] === 6, 'six taught');
+}
+
+// The taught digits survive a reload; Forget clears them, for good.
+async function taughtAfterReload(page) {
+  const counts = () => page.$$eval('#teach button', (bs) => bs.map((b) => Number(b.querySelector('.count').textContent)).join(' '));
+  const kept = await counts();
+  const expected = Array.from({ length: 10 }, (_, d) => (d === STYLE.digit ? 6 : 0)).join(' ');
+  check(kept === expected, `the taught digits survive a reload (${kept})`);
+  await page.click('#forget');
+  await page.waitForFunction(() => document.getElementById('forget').disabled);
+  await page.reload();
+  await waitForStatus(page, /ready|error/);
+  await page.waitForFunction(() => document.querySelector('#teach button .count') !== null);
+  await page.waitForTimeout(500);
+  const after = await counts();
+  check(after === '0 0 0 0 0 0 0 0 0 0' && await page.isDisabled('#learn'), `Forget clears them, also after a reload (${after})`);
+  report('taught digits', `after a reload: ${kept}; after Forget and a reload: ${after}`);
+}
+
 // Deploy anywhere: tools/build-site's folder, served by Python's plain static
 // server, which sends no cross-origin isolation headers: one thread, and the
 // page says so; the shipped model reads a drawn digit; MNIST comes from the
@@ -555,10 +643,13 @@ async function run(page, port) {
   // Load to ready.
   await page.goto(`http://127.0.0.1:${port}/`);
   await shippedModel(page);
+  await insideViews(page);
   const ready = await waitForStatus(page, /ready|error|No MNIST/);
   check(/^ready/.test(ready), `status says ready (${ready})`);
   const readyAt = await page.evaluate(() => window.__firstMessage.ready);
   report('page load to ready', `${seconds(readyAt)} (now: "${ready}")`);
+  await waitForStatus(page, /test accuracy/);
+  await teaching(page);
 
   // Softmax, the tutorial's recipe.
   check(await page.inputValue('#model') === 'softmax', 'the softmax is the default model');
@@ -637,6 +728,7 @@ async function run(page, port) {
   check(/ready.*restored/.test(restored), `the model survives a reload (${restored})`);
   const p = await drawAndCheck(page, 3, PLACEMENTS[2]);
   report('reload', `${restored.replace(/\.$/, '')}; drawn 3 -> ${p.digit}`);
+  await taughtAfterReload(page);
 
   if (process.env.FIXNET_TEST_MODEL) await trainWhileTesting(page, process.env.FIXNET_TEST_MODEL);
   await divergence(page);

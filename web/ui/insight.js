@@ -1,5 +1,5 @@
 // fixnet web: pictures of what a model learned. The softmax's weights as
-// ten 28x28 maps, the CNN's first-layer filters as 32 5x5 maps (both in a
+// ten 28x28 maps, a CNN's first-layer filters as 5x5 maps (both in a
 // diverging blue-white-red scale shared by all maps of a model, so their
 // strengths compare), and after a full test evaluation the confusion matrix
 // and the test digits the model got wrong (those of one cell of the matrix
@@ -9,7 +9,7 @@ import { count } from './format.js';
 const BLUE = [33, 102, 172], WHITE = [247, 247, 247], RED = [178, 24, 43];
 
 // The colour of v in [-1, 1].
-function diverging(v) {
+export function diverging(v) {
   const t = Math.min(1, Math.abs(v));
   const end = v < 0 ? BLUE : RED;
   return WHITE.map((w, i) => Math.round(w + (end[i] - w) * t));

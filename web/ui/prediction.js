@@ -9,10 +9,12 @@ import { percent } from './format.js';
 const THROTTLE_MS = 60;
 
 export class Predictor {
-  // `send(message, transfer)` posts to the worker.
-  constructor(pad, send, { prediction, bars, input }) {
+  // `send(message, transfer)` posts to the worker; onShow(result) hears of
+  // every result shown (null for none).
+  constructor(pad, send, { prediction, bars, input }, onShow) {
     this.pad = pad;
     this.send = send;
+    this.onShow = onShow;
     this.prediction = prediction;
     this.input = input.getContext('2d');
     this.lastSent = 0;
@@ -72,6 +74,7 @@ export class Predictor {
       value.textContent = result ? percent(p[digit]) : '';
     });
     this.drawInput(result?.input);
+    this.onShow?.(result);
   }
 
   // The model's 28x28 view (ink bright on black, as MNIST), or black.

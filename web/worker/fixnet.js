@@ -4,10 +4,15 @@
 // failed calls into FixnetError carrying fx_error()'s message.
 
 // The buffers of fx_buffer(), by number.
-export const Buffer = { trainImages: 0, trainLabels: 1, testImages: 2, testLabels: 3, modelFile: 4, image: 5 };
+export const Buffer = {
+  trainImages: 0, trainLabels: 1, testImages: 2, testLabels: 3, modelFile: 4, image: 5, examples: 6, exampleLabels: 7,
+};
+
+// fixnet::LayerKind, for the inside views.
+const LAYER_KINDS = { 1: 'dense', 2: 'conv2d' };
 
 // fx_model_kind() and fx_model_new() numbering.
-const KINDS = ['softmax', 'cnn', 'other'];
+const KINDS = ['softmax', 'cnn', 'micro', 'other'];
 
 const NO_INK = 10;  // fixnet::Error::no_ink
 export const PIXELS = 28 * 28;
@@ -101,6 +106,54 @@ class Fixnet {
     };
   }
 
+  // The outputs of the float model's convolutions and dense layers (after
+  // their activations) for the last drawing classified: [{ layer, kind,
+  // height, width, channels, values }] (values [height, width, channels]),
+  // or null (an int8 model, no model or no drawing).
+  inside() {
+    const count = this.m._fx_inside();
+    if (count < 0) return null;
+    const floats = this.m._fx_inside_floats() >> 2;
+    return Array.from({ length: count }, (_, v) => {
+      const p = this.m._fx_inside_view(v) >> 2;
+      const [layer, kind, height, width, channels, offset] = this.m.HEAP32.slice(p, p + 6);
+      const start = floats + offset;
+      return { layer, kind: LAYER_KINDS[kind], height, width, channels,
+        values: this.m.HEAPF32.slice(start, start + height * width * channels) };
+    });
+  }
+
+  // Writes the visitor's examples ([{ pixels: 784 bytes, label }]) into the
+  // page's buffers, for examplesCorrect() and tuneStart().
+  setExamples(examples) {
+    const labels = this.view(Buffer.exampleLabels), pixels = this.view(Buffer.examples);
+    if (examples.length > labels.length) throw new FixnetError(-1, `the page holds at most ${labels.length} examples`);
+    examples.forEach((e, i) => {
+      pixels.set(e.pixels, i * PIXELS);
+      labels[i] = e.label;
+    });
+  }
+  maxExamples() { return this.capacity(Buffer.exampleLabels); }
+
+  // How many of the first `count` examples set the model reads right, and what it read.
+  examplesCorrect(count) {
+    const correct = this.m._fx_examples_correct(count);
+    if (correct < 0) this.check(-1);
+    const p = this.m._fx_predictions();
+    return { correct, predictions: this.m.HEAPU8.slice(p, p + count) };
+  }
+
+  // Plans the current model for fine-tuning on the first `count` examples
+  // set, mixed with MNIST's training digits (wasm/bindings.cpp, fx_tune_start).
+  tuneStart(count, learningRate, seed) {
+    this.check(this.m._fx_tune_start(count, learningRate, seed >>> 0));
+  }
+  // Runs `steps` fine-tuning steps; the sums of their losses and correct answers.
+  tune(steps) {
+    this.check(this.m._fx_tune(steps));
+    return { loss: this.m._fx_train_loss_sum(), correct: this.m._fx_train_correct() };
+  }
+
   // The current model as a model file.
   saveModel() {
     const size = this.m._fx_model_save();
@@ -122,7 +175,7 @@ class Fixnet {
     this.check(this.m._fx_model_load(bytes.length));
   }
 
-  // 'softmax', 'cnn', 'other', or null without a model.
+  // 'softmax', 'cnn', 'micro', 'other', or null without a model.
   modelKind() {
     const kind = this.m._fx_model_kind();
     return kind < 0 ? null : KINDS[kind];
@@ -132,10 +185,10 @@ class Fixnet {
   modelInt8() { return this.m._fx_model_int8() === 1; }
 
   // A copy of the weights the page pictures: the softmax's dense layer
-  // (layer 1, [784, 10]) or the CNN's first convolution (layer 0,
-  // [5, 5, 1, 32] HWIO); null for other architectures or without a model.
+  // (layer 1, [784, 10]) or a CNN's first convolution (layer 0, [5, 5, 1,
+  // filters] HWIO); null for other architectures or without a model.
   pictureWeights() {
-    const layer = { softmax: 1, cnn: 0 }[this.modelKind()];
+    const layer = { softmax: 1, cnn: 0, micro: 0 }[this.modelKind()];
     if (layer === undefined) return null;
     const p = this.m._fx_layer_weights(layer) >> 2;
     return this.m.HEAPF32.slice(p, p + (this.m._fx_layer_weight_count(layer) >>> 0));
