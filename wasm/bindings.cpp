@@ -99,6 +99,29 @@ Status discard_if_diverged(Status s) {
   return s;
 }
 
+// Runs `steps` training steps of the model on the batches fill(input,
+// labels) writes into its buffers, summing their losses and correct answers
+// into g_loss_sum and g_correct_sum. Error::diverged when a loss (the step is
+// not made) or, after the steps, a parameter is not finite (then
+// `diverged`): the model is then discarded.
+template <class Fill>
+Status train_steps(int steps, Fill fill, const char* diverged) {
+  g_loss_sum = 0.0f;
+  g_correct_sum = 0;
+  float* input = g_model.input_buffer();
+  std::uint8_t* labels = g_model.label_buffer();
+  for (int i = 0; i < steps; ++i) {
+    Status s = fill(input, labels);
+    StepStats stats;
+    if (s.ok()) s = g_model.train_step(input, labels, g_model.batch(), g_optimizer, g_rng, &stats);
+    if (!s.ok()) return discard_if_diverged(s);
+    g_loss_sum += stats.loss;
+    g_correct_sum += stats.correct;
+  }
+  if (!g_model.parameters_finite()) return discard_if_diverged(fail(Error::diverged, diverged));
+  return ok_status();
+}
+
 const ModelSpec& current_spec() { return g_is_int8 ? g_int8.spec() : g_model.spec(); }
 
 // 0 softmax, 1 the tutorial CNN, 2 the micro CNN, 3 another architecture.
@@ -275,20 +298,9 @@ EMSCRIPTEN_KEEPALIVE int fx_model_new(int kind, int batch, float learning_rate, 
 // parameter is not finite: the model is then discarded (there is none).
 EMSCRIPTEN_KEEPALIVE int fx_train(int steps) {
   if (!g_trainable || g_tune_examples > 0) return report(fail(Error::invalid_argument, "no model to train"));
-  g_loss_sum = 0.0f;
-  g_correct_sum = 0;
-  for (int i = 0; i < steps; ++i) {
-    Status s = g_batches.next(g_model.batch(), g_model.input_buffer(), g_model.label_buffer());
-    StepStats stats;
-    if (s.ok()) s = g_model.train_step(g_model.input_buffer(), g_model.label_buffer(), g_model.batch(), g_optimizer, g_rng, &stats);
-    if (!s.ok()) return report(discard_if_diverged(s));
-    g_loss_sum += stats.loss;
-    g_correct_sum += stats.correct;
-  }
-  if (!g_model.parameters_finite())
-    return report(discard_if_diverged(
-        fail(Error::diverged, "training diverged: a parameter is not finite (try a smaller learning rate)")));
-  return report(ok_status());
+  return report(train_steps(
+      steps, [](float* input, std::uint8_t* labels) { return g_batches.next(g_model.batch(), input, labels); },
+      "training diverged: a parameter is not finite (try a smaller learning rate)"));
 }
 EMSCRIPTEN_KEEPALIVE float fx_train_loss_sum() { return g_loss_sum; }
 EMSCRIPTEN_KEEPALIVE int fx_train_correct() { return g_correct_sum; }
@@ -437,29 +449,17 @@ EMSCRIPTEN_KEEPALIVE int fx_tune_start(int count, float learning_rate, std::uint
 // errors as fx_train's.
 EMSCRIPTEN_KEEPALIVE int fx_tune(int steps) {
   if (!g_trainable || g_tune_examples == 0) return report(fail(Error::invalid_argument, "no fine-tuning under way"));
-  g_loss_sum = 0.0f;
-  g_correct_sum = 0;
-  float* input = g_model.input_buffer();
-  std::uint8_t* labels = g_model.label_buffer();
-  for (int i = 0; i < steps; ++i) {
+  const auto fill = [](float* input, std::uint8_t* labels) {
     for (int k = 0; k < kTuneExamplesPerBatch; ++k) {
       const int e = int(g_rng.below(std::uint32_t(g_tune_examples)));
       const int dx = int(g_rng.below(5)) - 2, dy = int(g_rng.below(5)) - 2;
       shifted_example(e, dx, dy, input + std::size_t(k) * kPixels);
       labels[k] = g_example_labels[e];
     }
-    Status s = g_batches.next(kTuneBatch - kTuneExamplesPerBatch, input + kTuneExamplesPerBatch * kPixels,
-                              labels + kTuneExamplesPerBatch);
-    StepStats stats;
-    if (s.ok()) s = g_model.train_step(input, labels, kTuneBatch, g_optimizer, g_rng, &stats);
-    if (!s.ok()) return report(discard_if_diverged(s));
-    g_loss_sum += stats.loss;
-    g_correct_sum += stats.correct;
-  }
-  if (!g_model.parameters_finite())
-    return report(discard_if_diverged(
-        fail(Error::diverged, "fine-tuning diverged: a parameter is not finite (try a smaller learning rate)")));
-  return report(ok_status());
+    return g_batches.next(kTuneBatch - kTuneExamplesPerBatch, input + kTuneExamplesPerBatch * kPixels,
+                          labels + kTuneExamplesPerBatch);
+  };
+  return report(train_steps(steps, fill, "fine-tuning diverged: a parameter is not finite (try a smaller learning rate)"));
 }
 
 // --- model files and parameters ----------------------------------------------------
