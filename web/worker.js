@@ -52,15 +52,18 @@ function pump() {
   const current = job;
   try {
     if (current.work()) return schedule();
-    if (current instanceof TrainingRun || current instanceof TuningRun) {
-      if (current instanceof TrainingRun) post({ type: 'trained' });
-      keepModel(current instanceof TrainingRun ? 'trained' : 'tuned');
-      if (current instanceof TuningRun) postModel('tuned', { examples: current.count });
-      setJob(new FullEvaluation(fx, post));
-    } else {
+    if (current instanceof FullEvaluation) {
       tested = current;
-      setJob(null);
+      return setJob(null);
     }
+    if (current instanceof TrainingRun) {
+      post({ type: 'trained' });
+      keepModel('trained');
+    } else {
+      keepModel('tuned');
+      postModel('tuned', { examples: current.count });
+    }
+    setJob(new FullEvaluation(fx, post));  // a trained or tuned model is tested
   } catch (e) {
     const what = current instanceof TrainingRun ? `training stopped after step ${fx.modelSteps()}: `
       : current instanceof TuningRun ? `fine-tuning stopped after step ${current.step}: ` : '';
@@ -149,7 +152,6 @@ const handlers = {
     if (!fx.modelKind()) throw new Error('no model to teach: train or load one first');
     if (examples.length === 0) throw new Error('teach it some digits first: draw one, then press the digit it is');
     if (!haveData) throw new Error('fine-tuning mixes in MNIST\'s training digits, so that the model keeps reading them; load MNIST first');
-    job = null;  // the run below re-plans the model any job works on
     setJob(new TuningRun(fx, examples, post));
   },
   'mnist-files'({ files }) {
