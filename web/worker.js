@@ -150,6 +150,7 @@ const handlers = {
   learn() {
     if (job instanceof TrainingRun) throw new Error('a model is being trained; press Reset to stop training first');
     if (!fx.modelKind()) throw new Error('no model to teach: train or load one first');
+    if (fx.modelInt8()) throw new Error('an int8 model cannot be fine-tuned: train or load a float model');
     if (examples.length === 0) throw new Error('teach it some digits first: draw one, then press the digit it is');
     if (!haveData) throw new Error('fine-tuning mixes in MNIST\'s training digits, so that the model keeps reading them; load MNIST first');
     setJob(new TuningRun(fx, examples, post));
