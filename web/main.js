@@ -41,6 +41,7 @@ const chart = new TrainingChart($('chart'));
 const pad = new DrawPad($('draw'), () => predictor.request());
 const teacher = new Teacher(send, {
   buttons: $('teach'), learn: $('learn'), forget: $('forget'), note: $('teach-note'), accuracy: $('personal-accuracy'),
+  taught: $('taught'), taughtNote: $('taught-note'),
 });
 const inside = new InsideView({ view: $('inside'), note: $('inside-note') });
 let modelInt8 = false;

@@ -8,7 +8,7 @@
 // step of batch 50 is ~200 ms).
 import { loadFixnet, PIXELS } from './worker/fixnet.js';
 import { loadMnist, DataMissing } from './worker/mnist.js';
-import { storeModel, storedModel, storeExample, storedExamples, clearExamples } from './worker/store.js';
+import { storeModel, storedModel, storeExample, storedExamples, removeExample, clearExamples } from './worker/store.js';
 import { TrainingRun } from './worker/training.js';
 import { TuningRun } from './worker/tuning.js';
 import { FullEvaluation } from './worker/evaluation.js';
@@ -22,7 +22,8 @@ let paused = false;
 let scheduled = false;
 let pendingClassify = null;  // the latest drawing to classify; older ones are dropped
 let tested = null;    // the last FullEvaluation finished: the confusion matrix shown
-let examples = [];    // the digits the visitor taught: { pixels: 784 bytes, label }
+let examples = [];    // the digits the visitor taught: { id, key (IndexedDB's, once stored), pixels: 784 bytes, label }
+let exampleIds = 0;
 
 let handled = 0;      // the number of the last request handled (see the page's send)
 const post = (message, transfer = []) => self.postMessage({ ...message, handled }, transfer);
@@ -91,11 +92,16 @@ function keepModel(origin, name) {
   storeModel({ bytes: fx.saveModel(), kind: fx.modelKind(), origin, name, savedAt: Date.now() }).catch(() => {});
 }
 
-// Tells the page how many examples of each digit it has been taught.
+// The page shows this many of the latest taught digits.
+const EXAMPLES_SHOWN = 48;
+
+// Tells the page how many examples of each digit it has been taught, and
+// shows it the latest ({ id, label, pixels }).
 function postExamples(extra = {}) {
   const counts = new Array(10).fill(0);
   for (const e of examples) ++counts[e.label];
-  post({ type: 'examples', counts, ...extra });
+  const latest = examples.slice(-EXAMPLES_SHOWN).map(({ id, label, pixels }) => ({ id, label, pixels }));
+  post({ type: 'examples', counts, latest, ...extra });
 }
 
 function postModel(origin, extra = {}) {
@@ -138,10 +144,24 @@ const handlers = {
     if (examples.length >= fx.maxExamples()) {
       throw new Error(`the page keeps at most ${fx.maxExamples()} examples; forget them to teach more`);
     }
-    const example = { pixels: Uint8Array.from(input, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), label };
+    const pixels = Uint8Array.from(input, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+    const example = { id: ++exampleIds, key: null, pixels, label };
     examples.push(example);
-    storeExample(example).then(() => postExamples({ taught: label }),
-      (e) => postExamples({ taught: label, unsaved: `the browser did not store it (${e.message}): it is kept for this visit only` }));
+    storeExample(example).then((key) => {
+      example.key = key;
+      if (!examples.includes(example)) removeExample(key).catch(() => {});  // forgotten meanwhile
+      postExamples({ taught: label });
+    }, (e) => postExamples({ taught: label, unsaved: `the browser did not store it (${e.message}): it is kept for this visit only` }));
+  },
+  // Forgets one taught example ({ id }).
+  unteach({ id }) {
+    const example = examples.find((e) => e.id === id);
+    if (!example) return;
+    examples = examples.filter((e) => e !== example);
+    postExamples();
+    if (example.key !== null) {
+      removeExample(example.key).catch((e) => post({ type: 'error', message: `could not forget the stored example: ${e.message}` }));
+    }
   },
   forget() {
     examples = [];
@@ -237,7 +257,7 @@ async function start() {
   // No training can start before 'ready', so nothing replaces this model meanwhile.
   const restoreError = await loadFirstModel();
   try {
-    examples = await storedExamples();
+    examples = (await storedExamples()).map((e) => ({ ...e, id: ++exampleIds }));
   } catch (e) {
     post({ type: 'error', message: `could not read the digits you taught on an earlier visit: ${e.message}` });
   }

@@ -527,6 +527,18 @@ async function insideViews(page) {
 // read right, and the MNIST test accuracy may fall by less than half a point.
 async function teaching(page) {
   const counts = () => page.$$eval('#teach button', (bs) => bs.map((b) => Number(b.querySelector('.count').textContent)));
+  // A slip first: a 1 taught as 7 shows as a tile, and its × forgets it.
+  await page.click('#clear');
+  await page.waitForSelector('#prediction:not([data-digit])');
+  await drawDigit(page, DIGITS[1], PLACEMENTS[0]);
+  await settledPrediction(page);
+  await page.click('#teach button[data-digit="7"]');
+  await page.waitForSelector('#taught li[data-digit="7"]');
+  const slipped = (await counts())[7];
+  await page.click('#taught li[data-digit="7"] button');
+  await page.waitForFunction(() => document.querySelectorAll('#taught li').length === 0);
+  check(slipped === 1 && (await counts())[7] === 0 && await page.isDisabled('#learn'),
+    `a digit taught by mistake is shown and forgotten with its × (7s: ${slipped}, then ${(await counts())[7]})`);
   const before = [];
   for (const [i, placement] of PLACEMENTS.entries()) {
     await page.click('#clear');
@@ -570,7 +582,8 @@ async function taughtAfterReload(page) {
   const counts = () => page.$$eval('#teach button', (bs) => bs.map((b) => Number(b.querySelector('.count').textContent)).join(' '));
   const kept = await counts();
   const expected = Array.from({ length: 10 }, (_, d) => (d === STYLE.digit ? 6 : 0)).join(' ');
-  check(kept === expected, `the taught digits survive a reload (${kept})`);
+  const tiles = await page.locator('#taught li[data-digit="6"]').count();
+  check(kept === expected && tiles === 6, `the taught digits survive a reload (${kept}; ${tiles} tiles)`);
   await page.click('#forget');
   await page.waitForFunction(() => document.getElementById('forget').disabled);
   await page.reload();

@@ -1,18 +1,19 @@
 // fixnet web: teaching the model the visitor's handwriting. A button per
 // digit (#teach button[data-digit]) keeps the model's view of the drawing
 // shown as an example of that digit (the worker stores it in IndexedDB) and
-// shows how many of each there are; #learn fine-tunes the model on them,
-// #forget drops them. #personal-accuracy says how many of the examples the
+// shows how many of each there are and the latest of them (#taught, each
+// with a button that forgets it); #learn fine-tunes the model on them,
+// #forget drops them all. #personal-accuracy says how many of the examples the
 // model read right before and after learning, and its accuracy on MNIST's
 // test digits before and after.
 import { count } from './format.js';
 
 export class Teacher {
   // `send(message)` posts to the worker.
-  constructor(send, { buttons, learn, forget, note, accuracy }) {
-    Object.assign(this, { send, learn, forget, note, accuracy });
+  constructor(send, { buttons, learn, forget, note, accuracy, taught, taughtNote }) {
+    Object.assign(this, { send, learn, forget, note, accuracy, taught, taughtNote });
     this.input = null;       // the model's view of the drawing shown
-    this.taught = null;      // the view last taught, not to be taught twice
+    this.lastTaught = null;  // the view last taught, not to be taught twice
     this.counts = new Array(10).fill(0);
     this.canLearn = false;   // a model, MNIST, and no training under way
     this.result = null;      // the last fine-tuning's numbers, until its test accuracy comes
@@ -42,17 +43,45 @@ export class Teacher {
   teach(digit) {
     if (!this.input) return;
     this.send({ type: 'teach', input: this.input, label: digit });
-    this.taught = this.input;
+    this.lastTaught = this.input;
     this.note.textContent = `Taught as ${digit}. Clear the pad and draw another.`;
     this.update();
   }
 
-  // The worker's counts of taught examples ({ counts, taught, unsaved }).
-  examples({ counts, taught, unsaved }) {
+  // The worker's counts of taught examples and the latest of them ({
+  // counts, latest: [{ id, label, pixels }], taught, unsaved }).
+  examples({ counts, latest, taught, unsaved }) {
     this.counts = counts;
+    this.showLatest(latest);
     if (unsaved) this.note.textContent = `Taught as ${taught}, but ${unsaved}.`;
     else if (this.total === 0) this.note.textContent = 'Draw a digit, then press the digit it is. What you teach stays in this browser.';
     this.update();
+  }
+
+  // A tile per taught digit, latest last, each with a button that forgets it.
+  showLatest(latest) {
+    this.taught.replaceChildren(...latest.map(({ id, label, pixels }) => {
+      const li = document.createElement('li');
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = 28;
+      const ctx = canvas.getContext('2d');
+      const image = ctx.createImageData(28, 28);
+      pixels.forEach((v, i) => image.data.set([v, v, v, 255], i * 4));
+      ctx.putImageData(image, 0, 0);
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = '\u00d7';
+      remove.setAttribute('aria-label', `forget this ${label}`);
+      remove.addEventListener('click', () => this.send({ type: 'unteach', id }));
+      li.dataset.digit = label;
+      li.append(canvas, String(label), remove);
+      return li;
+    }));
+    const total = this.total;
+    this.taughtNote.hidden = total === 0;
+    this.taughtNote.textContent = total > latest.length
+      ? `The latest ${latest.length} of the ${count(total)} digits you taught (× forgets one):`
+      : 'The digits you taught (× forgets one):';
   }
 
   // Whether fine-tuning may start (a model, MNIST, no training run).
@@ -105,7 +134,7 @@ export class Teacher {
   }
 
   update() {
-    const fresh = this.input !== null && !sameView(this.input, this.taught);
+    const fresh = this.input !== null && !sameView(this.input, this.lastTaught);
     this.buttons.forEach((button, digit) => {
       button.disabled = !fresh;
       button.querySelector('.count').textContent = count(this.counts[digit]);

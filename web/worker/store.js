@@ -47,14 +47,21 @@ export function storedModel() {
   return withStore(MODELS, 'readonly', (store) => store.get(KEY));
 }
 
-// Adds { pixels: Uint8Array(784), label } to the taught examples.
-export function storeExample(example) {
-  return withStore(EXAMPLES, 'readwrite', (store) => store.add(example));
+// Adds { pixels: Uint8Array(784), label } to the taught examples; resolves to its key.
+export function storeExample({ pixels, label }) {
+  return withStore(EXAMPLES, 'readwrite', (store) => store.add({ pixels, label }));
 }
 
-// Every taught example, oldest first.
-export function storedExamples() {
-  return withStore(EXAMPLES, 'readonly', (store) => store.getAll());
+// Every taught example, oldest first, with its key: [{ key, pixels, label }].
+export async function storedExamples() {
+  const keys = await withStore(EXAMPLES, 'readonly', (store) => store.getAllKeys());
+  const values = await withStore(EXAMPLES, 'readonly', (store) => store.getAll());
+  return values.map((value, i) => ({ ...value, key: keys[i] }));
+}
+
+// Forgets the taught example of `key`.
+export function removeExample(key) {
+  return withStore(EXAMPLES, 'readwrite', (store) => store.delete(key));
 }
 
 // Forgets every taught example.
